@@ -1,0 +1,94 @@
+# Sportello — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python <= 3.10 (the bot); the hub runs on the default python3 (3.11+).
+PYTHON_BOT ?= $(shell (ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python 2>/dev/null; command -v python3.10) | tail -n 1)
+PYTHON_HUB ?= python3
+BOT := .venv/bot
+HUB := .venv/hub
+RASA := $(BOT)/bin/rasa
+PIP_QUIET := --quiet --disable-pip-version-check
+
+MODEL := bot/models/sportello.tar.gz
+SPACY_MODEL := bot/models/spacy_it/meta.json
+TRAIN_INPUTS := config.yml domain.yml $(shell find bot/data bot/components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install train validate test test-bot test-hub test-js test-e2e run lint format nlu-crossval bench clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(BOT)/.installed $(HUB)/.installed ## Create .venv/bot (Python 3.10, Rasa) and .venv/hub (hub, tests)
+
+$(BOT)/.installed: bot/requirements.txt
+	@test -n "$(PYTHON_BOT)" || { echo "Python 3.10 not found (Rasa 3.6 needs <= 3.10): set PYTHON_BOT=/path/to/python3.10" >&2; exit 1; }
+	@test -x $(BOT)/bin/python || $(PYTHON_BOT) -m venv $(BOT)
+	@echo "Installing the bot environment (Rasa 3.6, spaCy) into $(BOT)…"
+	@$(BOT)/bin/pip install $(PIP_QUIET) -r bot/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	@$(BOT)/bin/python -c "import rasa, rasa_sdk, spacy, spacy_lookups_data" || { echo "bot environment is incomplete" >&2; exit 1; }
+	@touch $@
+
+$(HUB)/.installed: handoff/requirements.txt tests/requirements.txt
+	@test -x $(HUB)/bin/python || $(PYTHON_HUB) -m venv $(HUB)
+	@echo "Installing the hub environment into $(HUB)…"
+	@$(HUB)/bin/pip install $(PIP_QUIET) -r tests/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	@$(HUB)/bin/python -c "import sanic, redis, argon2, jwt, httpx, yaml, pytest, playwright" || { echo "hub environment is incomplete" >&2; exit 1; }
+	@touch $@
+
+$(SPACY_MODEL): bot/components/spacy_it.py $(BOT)/.installed
+	@$(BOT)/bin/python -m bot.components.spacy_it bot/models/spacy_it 2>&1 | grep -v -i "tensorflow\|cuda\|rebuild\|W036\|matches = self" || true
+	@test -f $@
+
+$(MODEL): $(TRAIN_INPUTS) $(SPACY_MODEL)
+	@echo "Training the assistant (only because its data, domain or config changed)…"
+	@start=$$(date +%s); \
+	$(RASA) train --config config.yml --domain domain.yml --data bot/data --out bot/models \
+	  --fixed-model-name sportello --num-threads 2 --quiet 2>&1 | grep -v -i "tensorflow\|cuda\|rebuild tensorflow" ; \
+	test -f $@ && touch $@ && echo "Trained $@ in $$(( $$(date +%s) - start )) s"
+
+train: $(BOT)/.installed $(MODEL) ## Build the spaCy pipeline and train the model (skipped when nothing changed)
+
+validate: $(BOT)/.installed ## rasa data validate, failing on any warning that is not an explained one
+	@$(BOT)/bin/python -m bot.validate
+
+test: install train ## Run every test suite (bot, hub, widget/console, end-to-end, browser)
+	@$(MAKE) --no-print-directory validate
+	@$(MAKE) --no-print-directory test-js
+	@$(MAKE) --no-print-directory test-bot
+	@$(MAKE) --no-print-directory test-hub
+	@$(MAKE) --no-print-directory test-e2e
+
+test-bot: $(BOT)/.installed $(MODEL) ## Bot: action unit tests, conversation tests, held-out NLU gate
+	$(BOT)/bin/python -m pytest -q tests/bot
+
+test-hub: $(HUB)/.installed ## Hub unit and integration tests (private Redis, stand-in Rasa)
+	$(HUB)/bin/python -m pytest -q tests/handoff
+
+test-js: ## Widget and console unit tests (node's test runner)
+	node --test tests/widget/ tests/console/
+
+test-e2e: $(HUB)/.installed $(MODEL) ## Real Rasa + action server + hub, and the browser tests (Chromium)
+	$(HUB)/bin/python -m pytest -q tests/e2e
+
+run: install train ## Run the whole system: Redis (unless REDIS_URL is set), Rasa, actions, hub
+	@$(HUB)/bin/python -m handoff.devstack
+
+nlu-crossval: $(BOT)/.installed $(SPACY_MODEL) ## 3-fold cross-validation of the NLU (slow; results in results/)
+	$(RASA) test nlu --config config.yml --nlu bot/data/nlu --cross-validation --folds 3 --out results/crossval
+
+bench: install train ## Run the benchmarks and record them in docs/benchmarks.md
+	$(HUB)/bin/python bench/run.py
+
+lint: $(HUB)/.installed ## ruff (lint and format check) over Python code
+	$(HUB)/bin/ruff check bot handoff tests bench
+	$(HUB)/bin/ruff format --check bot handoff tests bench
+
+format: $(HUB)/.installed ## ruff format
+	$(HUB)/bin/ruff format bot handoff tests bench
+
+clean: ## Remove trained models and caches (keeps the environments)
+	rm -rf bot/models/*.tar.gz bot/models/spacy_it results .pytest_cache
