@@ -1,0 +1,1 @@
+"""Sportello's Rasa SDK actions: one module per concern (see docs/architecture.md)."""

@@ -1,0 +1,66 @@
+"""The hub's internal API, as the bot uses it (DESIGN.md, "Bot → hub")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional
+
+import aiohttp
+
+from bot.actions.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class HubUnavailable(RuntimeError):
+    """The hub could not be reached or refused the request."""
+
+
+class HubClient:
+    """A small async client for ``/v1/internal/…`` with a bearer token and time-outs."""
+
+    def __init__(self, base_url: str, token: str, timeout: float) -> None:
+        """Configure the client (no connection is opened here)."""
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @classmethod
+    def from_settings(cls, settings: Optional[Settings] = None) -> "HubClient":
+        """A client for the configured hub."""
+        settings = settings or Settings.from_env()
+        return cls(settings.hub_url, settings.hub_token, settings.hub_timeout)
+
+    async def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None,
+                    allow_404: bool = False) -> Optional[Dict[str, Any]]:
+        try:
+            async with aiohttp.ClientSession(timeout=self._timeout, headers=self._headers) as session:
+                async with session.request(method, f"{self._base}{path}", json=body) as response:
+                    if allow_404 and response.status == 404:
+                        return None
+                    if response.status >= 400:
+                        text = await response.text()
+                        raise HubUnavailable(f"hub answered {response.status}: {text[:200]}")
+                    return await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise HubUnavailable(f"hub unreachable: {exc!r}") from exc
+
+    async def handoff(self, conversation_id: str, reason: str, summary: Dict[str, Any],
+                      ticket_id: Optional[str] = None, priority: str = "normal") -> Dict[str, Any]:
+        """Ask the hub to hand the conversation to a person; returns its routing decision."""
+        body: Dict[str, Any] = {"reason": reason, "summary": summary, "priority": priority}
+        if ticket_id:
+            body["ticket_id"] = ticket_id
+        result = await self._call("POST", f"/v1/internal/conversations/{conversation_id}/handoff", body)
+        if not result or result.get("status") not in {"assigned", "queued", "offline"}:
+            raise HubUnavailable(f"unexpected hand-off answer: {result!r}")
+        return result
+
+    async def ticket(self, ticket_id: str) -> Optional[Dict[str, Any]]:
+        """The ticket, or None when the hub does not know it."""
+        return await self._call("GET", f"/v1/internal/tickets/{ticket_id}", allow_404=True)
+
+    async def rate(self, conversation_id: str, rating: int) -> None:
+        """Store the customer's 1–5 satisfaction rating."""
+        await self._call("POST", f"/v1/internal/conversations/{conversation_id}/rating",
+                         {"rating": rating})

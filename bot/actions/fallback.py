@@ -1,0 +1,73 @@
+"""Escalation when the bot does not understand or is asked what it cannot do."""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.handoff import perform_handoff, user_events
+
+FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+
+
+def consecutive_intents(tracker: Tracker, intent: Text) -> int:
+    """How many of the customer's latest messages in a row had ``intent``."""
+    count = 0
+    for event in reversed(user_events(tracker)):
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != intent:
+            break
+        count += 1
+    return count
+
+
+def intents_since_last_handoff(tracker: Tracker, intent: Text) -> int:
+    """How many messages with ``intent`` since the last hand-off (or the start)."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "slot" and event.get("name") == "handoff_status":
+            break
+        if event.get("event") == "user" and (
+                (event.get("parse_data") or {}).get("intent") or {}).get("name") == intent:
+            count += 1
+    return count
+
+
+class ActionHandleFallback(Action):
+    """Ask to rephrase once; after two misunderstandings in a row, hand off."""
+
+    def name(self) -> Text:
+        """The action's name in domain.yml."""
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Rephrase, or hand off with reason ``fallback``."""
+        if consecutive_intents(tracker, FALLBACK_INTENT) >= 2:
+            dispatcher.utter_message(response="utter_fallback_handoff")
+            return await perform_handoff(dispatcher, tracker, "fallback")
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return []
+
+
+class ActionHandleOutOfScope(Action):
+    """Say honestly what the bot does; the second time, offer a person by handing off."""
+
+    def name(self) -> Text:
+        """The action's name in domain.yml."""
+        return "action_handle_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Explain the scope, or hand off with reason ``fallback`` (never in the middle of a form)."""
+        if intents_since_last_handoff(tracker, OUT_OF_SCOPE) >= 2 and not tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_out_of_scope_handoff")
+            return await perform_handoff(dispatcher, tracker, "fallback")
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []

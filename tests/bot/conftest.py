@@ -1,0 +1,47 @@
+"""Fixtures for the bot's tests."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+
+from bot.actions.api.orders import DemoOrderStore, set_order_store
+from bot.actions.config import DEFAULT_DEMO_ORDERS
+from tests.bot.helpers import StandInHub
+
+
+@pytest.fixture(autouse=True)
+def demo_orders():
+    """Every test starts from the demo order file, in a fresh store."""
+    store = DemoOrderStore(DEFAULT_DEMO_ORDERS)
+    set_order_store(store)
+    yield store
+    set_order_store(None)
+
+
+@pytest_asyncio.fixture
+async def hub(monkeypatch):
+    """A stand-in hub on a free port; the actions are pointed at it."""
+    stand_in = StandInHub()
+    server = TestServer(stand_in.app(), host="127.0.0.1")
+    await server.start_server()
+    monkeypatch.setenv("HUB_URL", str(server.make_url("")).rstrip("/"))
+    monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token")
+    yield stand_in
+    await server.close()
+
+
+@pytest.fixture
+def hub_down(monkeypatch):
+    """The hub's address answers nothing (a closed port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HUB_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token")
+    monkeypatch.setenv("HUB_TIMEOUT", "1")
+
+

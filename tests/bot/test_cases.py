@@ -1,0 +1,185 @@
+"""Listening to a problem and gathering the case (bot/actions/cases.py)."""
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.cases import (
+    ActionAskSummaryConfirmed,
+    ActionStartCase,
+    ActionSubmitProblemReport,
+    ValidateProblemReportForm,
+)
+from tests.bot.helpers import DOMAIN, make_tracker, responses
+
+TABLE_STORY = "Buongiorno, il tavolo che ho ricevuto ieri ha una gamba spezzata e il piano graffiato"
+
+
+def slots(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_acknowledges_the_specific_problem_and_apologises_once():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(TABLE_STORY, "item_damaged")
+    events = await ActionStartCase().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_ack_item_damaged", "utter_apologise"]
+    got = slots(events)
+    assert got["problem_type"] == "item_damaged"
+    assert got["customer_words"] == TABLE_STORY
+    assert got["description"] == TABLE_STORY  # a long first message already tells the story
+    assert got["apologised_for"] == ["item_damaged"]
+
+    # The customer restates the same problem: acknowledged again, but no second apology.
+    again = CollectingDispatcher()
+    tracker = make_tracker("è ROTTO il tavolo", "item_damaged", slots=got)
+    events = await ActionStartCase().run(again, tracker, DOMAIN)
+    assert responses(again) == ["utter_ack_item_damaged"]
+    assert "customer_words" not in slots(events)  # the first words are kept for the agent
+
+
+async def test_a_short_first_message_leaves_the_story_to_be_asked():
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartCase().run(dispatcher, make_tracker("ritardo", "delivery_late"), DOMAIN)
+    assert "description" not in slots(events)
+    assert responses(dispatcher) == ["utter_ack_delivery_late", "utter_apologise"]
+
+
+async def test_return_request_explains_the_policy_and_records_it():
+    dispatcher = CollectingDispatcher()
+    events = await ActionStartCase().run(dispatcher, make_tracker("vorrei fare il reso", "return_request"), DOMAIN)
+    assert responses(dispatcher) == ["utter_ack_return_request", "utter_apologise", "utter_policy_return"]
+    assert slots(events)["bot_tried"]
+
+
+async def test_a_new_case_after_a_handoff_starts_clean():
+    dispatcher = CollectingDispatcher()
+    old = {"handoff_status": "assigned", "order_number": "2345678", "problem_type": "item_damaged",
+           "apologised_for": ["item_damaged"]}
+    events = await ActionStartCase().run(dispatcher, make_tracker("mancano le viti", "missing_parts", slots=old), DOMAIN)
+    got = slots(events)
+    assert got["order_number"] is None and got["handoff_status"] is None
+    assert got["problem_type"] == "missing_parts"
+    assert "utter_apologise" in responses(dispatcher)
+
+
+async def test_order_number_found_is_reflected_back():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("è il 2345678", "inform", slots={"problem_type": "item_damaged"})
+    result = await ValidateProblemReportForm().validate_order_number("è il 2345678", dispatcher, tracker, DOMAIN)
+    assert result["order_number"] == "2345678"
+    assert result["order"]["product"] == "il tavolo da pranzo Oslo"
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_order_found_delivered"
+    assert message["delivery_date"] == "12/11" and message["product"] == "il tavolo da pranzo Oslo"
+
+
+async def test_unknown_order_number_is_asked_again_then_passed_on():
+    form = ValidateProblemReportForm()
+    first = CollectingDispatcher()
+    result = await form.validate_order_number("9999999", first, make_tracker("9999999", "inform"), DOMAIN)
+    assert result["order_number"] is None and result["order_lookup_failures"] == 1
+    assert responses(first) == ["utter_order_not_found"]
+
+    second = CollectingDispatcher()
+    tracker = make_tracker("9999998", "inform", slots={"order_lookup_failures": 1})
+    result = await form.validate_order_number("9999998", second, tracker, DOMAIN)
+    assert result["order_number"] == "9999998" and result["order"] is None
+    assert responses(second) == ["utter_order_not_found_continue"]
+    assert any("9999998" in note for note in result["bot_tried"])
+
+
+async def test_text_without_an_order_number_is_refused_and_no_number_is_accepted():
+    form = ValidateProblemReportForm()
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_order_number("boh non so", dispatcher, make_tracker("boh non so", "inform"), DOMAIN)
+    assert result["order_number"] is None
+    assert responses(dispatcher) == ["utter_order_number_invalid"]
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_order_number("no non ce l'ho", dispatcher, make_tracker("no non ce l'ho", "deny"), DOMAIN)
+    assert result["order_number"] == "-" and dispatcher.messages == []
+
+
+async def test_required_slots_ask_less_of_a_frustrated_customer_and_email_only_when_missing():
+    form = ValidateProblemReportForm()
+    all_slots = ["order_number", "description", "email", "summary_confirmed"]
+    d = CollectingDispatcher()
+    assert await form.required_slots(all_slots, d, make_tracker("x", "inform", slots={"mood": "frustrated"}), DOMAIN) == ["order_number"]
+    with_email = {"order": {"email": "luca.bianchi@example.it"}}
+    assert "email" not in await form.required_slots(all_slots, d, make_tracker("x", "inform", slots=with_email), DOMAIN)
+    without = {"order": {"email": None}}
+    assert "email" in await form.required_slots(all_slots, d, make_tracker("x", "inform", slots=without), DOMAIN)
+
+
+async def test_email_is_validated():
+    form = ValidateProblemReportForm()
+    dispatcher = CollectingDispatcher()
+    bad = await form.validate_email("mario chiocciola gmail", dispatcher, make_tracker("x", "inform"), DOMAIN)
+    assert bad == {"email": None} and responses(dispatcher) == ["utter_email_invalid"]
+    good = await form.validate_email("scrivete a Mario.Rossi@Gmail.com grazie", CollectingDispatcher(), make_tracker("x", "inform"), DOMAIN)
+    assert good == {"email": "mario.rossi@gmail.com"}
+
+
+async def test_summary_correction_asks_the_story_again_or_takes_a_new_number():
+    form = ValidateProblemReportForm()
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_summary_confirmed(False, dispatcher, make_tracker("no", "deny"), DOMAIN)
+    assert result == {"summary_confirmed": None, "description": None}
+    assert responses(dispatcher) == ["utter_ask_correction"]
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("no, è il 1234567", "inform", entities=[{"entity": "order_number", "value": "1234567"}])
+    result = await form.validate_summary_confirmed(False, dispatcher, tracker, DOMAIN)
+    assert result == {"summary_confirmed": None} and dispatcher.messages == []
+    assert await form.validate_summary_confirmed(True, dispatcher, tracker, DOMAIN) == {"summary_confirmed": True}
+
+
+async def test_summary_shows_order_and_the_customers_words():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("", "inform", slots={
+        "order_number": "2345678", "order": {"product": "il tavolo da pranzo Oslo"},
+        "description": "gamba spezzata"})
+    await ActionAskSummaryConfirmed().run(dispatcher, tracker, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_case_summary"
+    assert (message["order_number"], message["product"], message["description"]) == (
+        "2345678", "il tavolo da pranzo Oslo", "gamba spezzata")
+
+
+async def test_submit_hands_the_case_off(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("sì", "affirm", slots={
+        "problem_type": "item_damaged", "order_number": "2345678",
+        "order": {"number": "2345678", "product": "il tavolo da pranzo Oslo", "email": "luca.bianchi@example.it",
+                  "customer_name": "Luca Bianchi"},
+        "description": "gamba spezzata", "customer_words": TABLE_STORY, "mood": "neutral"})
+    events = await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
+    body = hub.last("handoff")["body"]
+    assert body["reason"] == "problem" and body["priority"] == "normal"
+    assert body["summary"]["order_number"] == "2345678"
+    assert body["summary"]["customer_words"] == TABLE_STORY
+    assert body["summary"]["email"] == "luca.bianchi@example.it"
+    assert body["summary"]["customer_name"] == "Luca Bianchi"
+    assert responses(dispatcher) == ["utter_handoff_assigned"]
+    assert dispatcher.messages[0]["agent_name"] == "Serena"
+    assert SlotSet("handoff_status", "assigned") in events
+
+
+async def test_change_delivery_is_solved_when_the_order_allows_it(hub, demo_orders):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("sì", "affirm", slots={
+        "problem_type": "change_delivery", "order_number": "4567890",
+        "order": {"number": "4567890", "delivery_change_allowed": True}, "description": "vorrei giovedì"})
+    await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_delivery_change_done", "utter_offer_human"]
+    assert demo_orders.delivery_changes == {"4567890": "vorrei giovedì"}
+    assert hub.requests == []  # solved by the bot: nobody is bothered
+
+
+async def test_change_delivery_not_allowed_goes_to_a_person(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("sì", "affirm", slots={
+        "problem_type": "change_delivery", "order_number": "2345678",
+        "order": {"number": "2345678", "delivery_change_allowed": False}})
+    await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_delivery_change_not_possible", "utter_handoff_assigned"]
+    assert any("consegna" in note for note in hub.last("handoff")["body"]["summary"]["bot_tried"])

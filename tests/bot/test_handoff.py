@@ -1,0 +1,146 @@
+"""Hand-off to a person through the hub (bot/actions/handoff.py), against a stand-in hub over HTTP."""
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.fallback import ActionHandleFallback, ActionHandleOutOfScope
+from bot.actions.feedback import ActionStoreRating
+from bot.actions.handoff import ActionHandoff
+from bot.actions.tickets import ActionTicketFollowup, ValidateTicketForm
+from tests.bot.helpers import DOMAIN, make_tracker, responses, user_event
+
+
+async def test_request_human_mid_form_carries_what_was_gathered(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("voglio parlare con una persona", "request_human",
+                           slots={"problem_type": "missing_parts", "order_number": "1234567"},
+                           events=[user_event("mancano dei pezzi dell'armadio", "missing_parts")])
+    await ActionHandoff().run(dispatcher, tracker, DOMAIN)
+    request = hub.last("handoff")
+    assert request["auth"] == "Bearer test-internal-token"
+    assert request["cid"] == "conv-test-1"
+    assert request["body"]["reason"] == "request_human"
+    assert request["body"]["summary"]["order_number"] == "1234567"
+    assert request["body"]["summary"]["problem_type"] == "missing_parts"
+    assert request["body"]["summary"]["customer_words"] == "mancano dei pezzi dell'armadio"
+    assert responses(dispatcher) == ["utter_request_human_ack", "utter_handoff_assigned"]
+
+
+async def test_frustration_is_sent_with_priority_and_the_reasons(hub):
+    dispatcher = CollectingDispatcher()
+    frustration = {"score": 2.0, "reasons": ["ripetizione: «terza volta»"]}
+    tracker = make_tracker("è la terza volta che scrivo, VERGOGNA", "complain",
+                           slots={"mood": "frustrated"}, frustration=frustration,
+                           entities=[{"entity": "mood", "value": "frustrated"}])
+    tracker.events[-1]["parse_data"]["frustration"] = frustration
+    await ActionHandoff().run(dispatcher, tracker, DOMAIN)
+    body = hub.last("handoff")["body"]
+    assert body["reason"] == "frustration" and body["priority"] == "high"
+    assert body["summary"]["mood"] == "frustrated"
+    assert "ripetizione: «terza volta»" in body["summary"]["mood_reasons"]
+    assert responses(dispatcher) == ["utter_handoff_assigned"]
+
+
+async def test_queued_and_offline_answers_are_told_honestly(hub):
+    hub.handoff_reply = {"status": "queued", "agent": None, "ticket_id": "TAB3CD4EF",
+                         "queue_position": 3, "eta_seconds": 420}
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    queued = dispatcher.messages[-1]
+    assert queued["response"] == "utter_handoff_queued"
+    assert (queued["queue_position"], queued["eta_minutes"], queued["ticket_id"]) == (3, 7, "TAB3CD4EF")
+    assert SlotSet("handoff_status", "queued") in events
+
+    hub.handoff_reply = {"status": "offline", "agent": None, "ticket_id": "TZZ9ZZ9ZZ"}
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_handoff_offline"
+    assert dispatcher.messages[-1]["ticket_id"] == "TZZ9ZZ9ZZ"
+
+
+async def test_unreachable_hub_is_said_plainly_and_nothing_crashes(hub_down):
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human",
+                                                                slots={"order_number": "2345678"}), DOMAIN)
+    assert responses(dispatcher) == ["utter_request_human_ack", "utter_handoff_failed"]
+    assert events == [SlotSet("handoff_status", "failed")]  # the gathered slots are kept
+
+
+async def test_hub_error_is_a_failed_handoff_not_a_crash(hub):
+    hub.handoff_status_code = 500
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_handoff_failed"
+
+
+async def test_two_fallbacks_in_a_row_hand_off(hub):
+    once = CollectingDispatcher()
+    await ActionHandleFallback().run(once, make_tracker("asdfgh", "nlu_fallback",
+                                                        events=[user_event("ciao", "greet")]), DOMAIN)
+    assert responses(once) == ["utter_ask_rephrase"] and hub.requests == []
+
+    twice = CollectingDispatcher()
+    tracker = make_tracker("qwerty", "nlu_fallback", events=[user_event("asdfgh", "nlu_fallback")])
+    await ActionHandleFallback().run(twice, tracker, DOMAIN)
+    assert responses(twice) == ["utter_fallback_handoff", "utter_handoff_assigned"]
+    assert hub.last("handoff")["body"]["reason"] == "fallback"
+
+
+async def test_out_of_scope_twice_hands_off_but_not_in_the_middle_of_a_form(hub):
+    history = [user_event("che tempo fa?", "out_of_scope")]
+    dispatcher = CollectingDispatcher()
+    await ActionHandleOutOfScope().run(dispatcher, make_tracker("chi vince il campionato?", "out_of_scope",
+                                                                events=history, active_loop="problem_report_form"), DOMAIN)
+    assert responses(dispatcher) == ["utter_out_of_scope"] and hub.requests == []
+
+    dispatcher = CollectingDispatcher()
+    await ActionHandleOutOfScope().run(dispatcher, make_tracker("chi vince il campionato?", "out_of_scope",
+                                                                events=history), DOMAIN)
+    assert responses(dispatcher) == ["utter_out_of_scope_handoff", "utter_handoff_assigned"]
+
+    first = CollectingDispatcher()
+    await ActionHandleOutOfScope().run(first, make_tracker("una ricetta?", "out_of_scope"), DOMAIN)
+    assert responses(first) == ["utter_out_of_scope"]
+
+
+async def test_ticket_followup_goes_back_to_the_same_case(hub):
+    hub.tickets["T6QYJ5XKA"] = {"ticket_id": "T6QYJ5XKA", "status": "open",
+                                "agent": {"id": "ag-serena", "name": "Serena"},
+                                "summary": {"problem_type": "item_damaged", "order_number": "2345678"}}
+    form = ValidateTicketForm()
+    assert await form.validate_ticket_id("il codice è t6qyj5xka", CollectingDispatcher(),
+                                         make_tracker("x", "inform"), DOMAIN) == {"ticket_id": "T6QYJ5XKA"}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("riguardo alla pratica T6QYJ5XKA", "ticket_followup", slots={"ticket_id": "T6QYJ5XKA"})
+    await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_ticket_found", "utter_handoff_assigned"]
+    body = hub.last("handoff")["body"]
+    assert body["reason"] == "ticket_followup" and body["ticket_id"] == "T6QYJ5XKA"
+    assert body["summary"]["order_number"] == "2345678"  # the earlier case comes back
+
+
+async def test_unknown_ticket_still_reaches_a_person(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("pratica TAAAA2222", "ticket_followup", slots={"ticket_id": "TAAAA2222"})
+    await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_ticket_not_found", "utter_handoff_assigned"]
+    assert "ticket_id" not in hub.last("handoff")["body"]
+    assert await ValidateTicketForm().validate_ticket_id("no non ce l'ho", CollectingDispatcher(),
+                                                         make_tracker("no", "deny"), DOMAIN) == {"ticket_id": "-"}
+
+
+async def test_rating_is_sent_to_the_hub(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker('/rate{"rating": "4"}', "rate", entities=[{"entity": "rating", "value": "4"}])
+    await ActionStoreRating().run(dispatcher, tracker, DOMAIN)
+    assert hub.last("rating")["body"] == {"rating": 4}
+    assert responses(dispatcher) == ["utter_thank_rating"]
+
+    low = CollectingDispatcher()
+    await ActionStoreRating().run(low, make_tracker("direi 1", "rate"), DOMAIN)
+    assert hub.last("rating")["body"] == {"rating": 1}
+    assert responses(low) == ["utter_thank_rating_low"]
+
+    nonsense = CollectingDispatcher()
+    await ActionStoreRating().run(nonsense, make_tracker("boh", "rate"), DOMAIN)
+    assert responses(nonsense) == ["utter_rating_invalid"]
