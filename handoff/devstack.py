@@ -1,0 +1,263 @@
+"""Run the whole Sportello system on one machine: `make run` (and the end-to-end tests) use this.
+
+It starts, in order: a private Redis with AOF (unless REDIS_URL points at one), the Rasa action
+server, Rasa (REST channel + HTTP API, Redis tracker and lock stores), seeds the demo agents and
+starts the hub; waits until the hub's health check is green, prints the URLs, and stops everything
+on Ctrl-C (or when one process dies, saying which and where its log is).
+
+Only the standard library is used, so this runs in the hub's environment without importing the hub.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
+HUB_PY = ROOT / ".venv" / "hub" / "bin" / "python"
+MODEL = ROOT / "bot" / "models" / "sportello.tar.gz"
+
+
+def free_port(preferred: Optional[int] = None) -> int:
+    """``preferred`` when it is free on loopback, otherwise any free port."""
+    if preferred:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", preferred))
+                return preferred
+            except OSError:
+                pass
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(check, timeout: float, what: str, proc: Optional[subprocess.Popen] = None,
+             log: Optional[Path] = None) -> None:
+    """Poll ``check()`` until it is true; fail early if ``proc`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+            raise RuntimeError(f"{what} exited with code {proc.returncode}.\n{tail}")
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{what} not ready after {timeout:.0f} s" + (f" (log: {log})" if log else ""))
+
+
+def http_ok(url: str) -> bool:
+    """True when ``url`` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def redis_env(url: str) -> Dict[str, str]:
+    """The variables endpoints.yml reads, from a redis:// URL."""
+    parsed = urlparse(url)
+    if parsed.scheme not in {"redis", "rediss"}:
+        raise ValueError(f"REDIS_URL must be redis://host:port/db, not {url!r}")
+    return {
+        "REDIS_HOST": parsed.hostname or "127.0.0.1",
+        "REDIS_PORT": str(parsed.port or 6379),
+        "REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
+        "REDIS_PASSWORD": parsed.password or "",
+    }
+
+
+def load_secrets(run_dir: Path) -> Dict[str, str]:
+    """HUB_INTERNAL_TOKEN and HUB_SECRET from the environment, else generated once into run_dir."""
+    store = run_dir / "secrets.env"
+    saved: Dict[str, str] = {}
+    if store.exists():
+        for line in store.read_text().splitlines():
+            key, _, value = line.partition("=")
+            saved[key.strip()] = value.strip()
+    values = {}
+    for key in ("HUB_INTERNAL_TOKEN", "HUB_SECRET"):
+        values[key] = os.environ.get(key) or saved.get(key) or secrets.token_urlsafe(32)
+    if any(saved.get(k) != v for k, v in values.items()) and not any(os.environ.get(k) for k in values):
+        store.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        store.chmod(0o600)
+    return values
+
+
+@dataclass
+class Stack:
+    """Redis (optional), action server, Rasa and hub as child processes."""
+
+    run_dir: Path = ROOT / ".run"
+    redis_url: Optional[str] = None
+    hub_port: int = 8080
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    seed_demo: bool = True
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    processes: List[tuple] = field(default_factory=list)
+    env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hub_url(self) -> str:
+        """The hub's base URL."""
+        return f"http://127.0.0.1:{self.hub_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        """Rasa's base URL."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def _spawn(self, name: str, argv: List[str], env: Dict[str, str]) -> tuple:
+        log = self.run_dir / f"{name}.log"
+        handle = open(log, "ab")
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        entry = (name, proc, log)
+        self.processes.append(entry)
+        return entry
+
+    def start(self, say=print) -> "Stack":
+        """Start everything and wait until the hub is healthy."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if not MODEL.exists():
+            raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
+        env = {**os.environ, **self.extra_env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env.update(load_secrets(self.run_dir))
+
+        if not self.redis_url:
+            self.redis_url = env.get("REDIS_URL") or self._start_redis(env, say)
+        env["REDIS_URL"] = self.redis_url
+        env.update(redis_env(self.redis_url))
+        env.update({
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            "TRACKER_RECORD_EXP": env.get("TRACKER_RECORD_EXP", str(30 * 24 * 3600)),
+            "HUB_URL": self.hub_url,
+            "HUB_HOST": env.get("HUB_HOST", "127.0.0.1"),
+            "HUB_PORT": str(self.hub_port),
+            "RASA_URL": self.rasa_url,
+            "SANIC_HOST": "127.0.0.1",
+        })
+        self.env = env
+
+        say(f"… action server on 127.0.0.1:{self.actions_port}")
+        _, actions, actions_log = self._spawn(
+            "actions", [str(BOT_PY), "-m", "rasa_sdk", "--actions", "bot.actions",
+                        "-p", str(self.actions_port)], env)
+        say(f"… Rasa on 127.0.0.1:{self.rasa_port} (loading the model takes a little while)")
+        _, rasa, rasa_log = self._spawn(
+            "rasa", [str(BOT_PY), "-m", "rasa", "run", "--enable-api", "-i", "127.0.0.1",
+                     "-p", str(self.rasa_port), "-m", str(MODEL), "--endpoints", "endpoints.yml",
+                     "--credentials", "credentials.yml"], env)
+        if self.seed_demo:
+            seeded = subprocess.run([str(HUB_PY), "-m", "handoff", "agents", "seed-demo"], cwd=ROOT,
+                                    env=env, capture_output=True, text=True)
+            if seeded.returncode != 0:
+                raise RuntimeError(f"seeding the demo agents failed:\n{seeded.stdout}{seeded.stderr}")
+        say(f"… hub on {self.hub_url}")
+        _, hub, hub_log = self._spawn("hub", [str(HUB_PY), "-m", "handoff"], env)
+
+        wait_for(lambda: http_ok(f"{self.rasa_url}/webhooks/rest/"), 240, "Rasa", rasa, rasa_log)
+        wait_for(lambda: http_ok(f"http://127.0.0.1:{self.actions_port}/health"), 120,
+                 "the action server", actions, actions_log)
+        wait_for(lambda: http_ok(f"{self.hub_url}/v1/health"), 60, "the hub", hub, hub_log)
+        return self
+
+    def _start_redis(self, env: Dict[str, str], say) -> str:
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise RuntimeError("redis-server is not on PATH: install Redis or set REDIS_URL")
+        port = free_port(6399)
+        data = self.run_dir / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        say(f"… private Redis with AOF on 127.0.0.1:{port} (data in {data})")
+        _, proc, log = self._spawn("redis", [
+            binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""], env)
+
+        def pong() -> bool:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+
+        wait_for(pong, 20, "Redis", proc, log)
+        return f"redis://127.0.0.1:{port}/0"
+
+    def check(self) -> Optional[str]:
+        """The name of a child that has died, if any."""
+        for name, proc, log in self.processes:
+            if proc.poll() is not None:
+                return f"{name} exited with code {proc.returncode} (log: {log})"
+        return None
+
+    def stop(self) -> None:
+        """Stop every child (SIGTERM, then SIGKILL), hub first, Redis last."""
+        for name, proc, _ in reversed(self.processes):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for name, proc, _ in reversed(self.processes):
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        self.processes.clear()
+
+
+def main() -> int:
+    """`make run`."""
+    stack = Stack(hub_port=int(os.environ.get("HUB_PORT", "8080")),
+                  rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+                  actions_port=int(os.environ.get("ACTIONS_PORT", "5055")))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        stack.start()
+        password = os.environ.get("DEMO_AGENT_PASSWORD", "sportello-demo")
+        print(
+            "\nSportello is running.\n"
+            f"  Demo shop with the chat widget:  {stack.hub_url}/\n"
+            f"  Agent console:                   {stack.hub_url}/console/\n"
+            f"    demo agents: serena@sportello.example, marco@sportello.example"
+            f" (password: {password})\n"
+            f"  Redis: {stack.redis_url}   Rasa: {stack.rasa_url}   logs: {stack.run_dir}/*.log\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while True:
+            died = stack.check()
+            if died:
+                print(f"\nStopping: {died}", file=sys.stderr)
+                return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping…")
+        return 0
+    except RuntimeError as exc:
+        print(f"\nCould not start Sportello: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

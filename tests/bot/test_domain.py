@@ -1,0 +1,61 @@
+"""The domain: every response the code says exists, with the placeholders the code fills."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+RESPONSES = DOMAIN["responses"]
+PROBLEMS = ["delivery_late", "item_damaged", "missing_parts", "wrong_item", "return_request",
+            "refund_request", "warranty_claim", "cancel_order", "change_delivery"]
+
+
+def texts(name):
+    return [v["text"] for v in RESPONSES[name]]
+
+
+def test_every_response_named_in_the_actions_exists():
+    code = "\n".join(p.read_text() for p in (ROOT / "bot" / "actions").rglob("*.py"))
+    named = set(re.findall(r'"(utter_[a-z0-9_]+)"', code))
+    assert named, "the actions name their responses"
+    assert sorted(named - set(RESPONSES)) == []
+    for prefix in set(re.findall(r'f"(utter_[a-z_]+_)\{', code)):
+        assert any(r.startswith(prefix) for r in RESPONSES), prefix
+    for problem in PROBLEMS:
+        assert f"utter_ack_{problem}" in RESPONSES
+    for status in ("delivered", "in_transit", "preparing", "cancelled"):
+        assert f"utter_order_found_{status}" in RESPONSES and f"utter_order_status_{status}" in RESPONSES
+
+
+def test_handoff_responses_name_the_agent_the_queue_and_the_ticket():
+    assert all("{agent_name}" in t for t in texts("utter_handoff_assigned"))
+    assert all("{queue_position}" in t and "{eta_minutes}" in t for t in texts("utter_handoff_queued"))
+    assert all("{ticket_id}" in t for t in texts("utter_handoff_offline"))
+    assert all("ripetere" in t for t in texts("utter_handoff_assigned"))  # nothing to repeat
+
+
+def test_a_frustrated_customer_gets_its_own_variations():
+    for name in ["utter_apologise", "utter_ask_order_number", "utter_handoff_assigned",
+                 "utter_ack_item_damaged", "utter_ack_delivery_late", "utter_ack_missing_parts",
+                 "utter_ack_wrong_item"]:
+        conditions = [v.get("condition") for v in RESPONSES[name]]
+        assert any(c and c[0]["name"] == "mood" and c[0]["value"] == "frustrated" for c in conditions), name
+        assert any(not c for c in conditions), f"{name} needs a default variation too"
+
+
+def test_repeated_responses_have_several_variations():
+    for name in ["utter_greet", "utter_goodbye", "utter_you_are_welcome", "utter_iamabot",
+                 "utter_apologise", "utter_ask_order_number", "utter_ask_rephrase",
+                 "utter_out_of_scope", "utter_handoff_assigned", "utter_handoff_queued",
+                 "utter_handoff_offline"]:
+        assert len(RESPONSES[name]) >= 2, name
+
+
+def test_closing_the_loop_offers_more_help_and_a_one_to_five_rating():
+    assert texts("utter_anything_else") == ["Posso fare ancora altro per te?"]
+    [rating] = RESPONSES["utter_ask_rating"]
+    assert [b["title"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]

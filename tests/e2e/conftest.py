@@ -1,0 +1,50 @@
+"""The whole system for end-to-end tests: a private Redis, the real Rasa, the action server, the hub.
+
+Started once per test session (Rasa takes a while to load the model) on free ports, with the demo
+agents seeded, and stopped at the end. `stack.hub_url` is where browsers and clients connect.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from handoff.devstack import MODEL, Stack
+from tests.support.ports import free_port
+from tests.support.redis_server import RedisServer
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Redis + Rasa + actions + hub, as `make run` starts them, on free ports."""
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
+    redis = RedisServer().start()
+    run_dir: Path = tmp_path_factory.mktemp("stack")
+    system = Stack(
+        run_dir=run_dir,
+        redis_url=redis.url,
+        hub_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        extra_env={
+            "HUB_INTERNAL_TOKEN": "e2e-internal-token",
+            "HUB_SECRET": "e2e-secret-" + os.urandom(8).hex(),
+            "DEMO_AGENT_PASSWORD": "sportello-demo",
+            "RASA_TIMEOUT": "30",
+        },
+    )
+    try:
+        system.start(say=lambda *_: None)
+    except Exception:
+        for log in sorted(run_dir.glob("*.log")):
+            print(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}")
+        system.stop()
+        redis.stop()
+        raise
+    system.redis = redis
+    yield system
+    system.stop()
+    redis.stop()
