@@ -44,11 +44,12 @@ $(SPACY_MODEL): bot/components/spacy_it.py $(BOT)/.installed
 	@test -f $@
 
 $(MODEL): $(TRAIN_INPUTS) $(SPACY_MODEL)
-	@echo "Training the assistant (only because its data, domain or config changed)…"
-	@start=$$(date +%s); \
-	$(RASA) train --config config.yml --domain domain.yml --data bot/data --out bot/models \
-	  --fixed-model-name sportello --num-threads 2 --quiet 2>&1 | grep -v -i "tensorflow\|cuda\|rebuild tensorflow" ; \
-	test -f $@ && touch $@ && echo "Trained $@ in $$(( $$(date +%s) - start )) s"
+	@echo "Training the assistant (its data, domain or config changed); progress follows…"
+	@set -o pipefail; start=$$(date +%s); \
+	PYTHONWARNINGS=ignore $(RASA) train --config config.yml --domain domain.yml --data bot/data \
+	  --out bot/models --fixed-model-name sportello --num-threads 2 2>&1 \
+	  | grep --line-buffered -v -E "tensorflow|cuda|TensorRT|rebuild TensorFlow|AVX2|Pyparsing|setParseAction|parseString|resetCache"; \
+	touch $@ && echo "Trained $@ in $$(( $$(date +%s) - start )) s"
 
 train: $(BOT)/.installed $(MODEL) ## Build the spaCy pipeline and train the model (skipped when nothing changed)
 

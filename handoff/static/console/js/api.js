@@ -1,0 +1,58 @@
+// The hub's agent HTTP API. Every call carries the bearer token; a 401 calls onUnauthorized()
+// (back to the login screen) and rejects.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && (body.message || body.error)) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+    this.code = body && (body.code || body.error);
+  }
+}
+
+/**
+ * @param {{base?: string, fetchFn?: typeof fetch, getToken: () => string|null,
+ *          onUnauthorized?: () => void}} o
+ */
+export function createApi({ base = '', fetchFn = globalThis.fetch.bind(globalThis), getToken, onUnauthorized = () => {} }) {
+  async function call(method, path, body, { auth = true } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const token = auth ? getToken() : null;
+    if (auth && token) headers.Authorization = `Bearer ${token}`;
+    const res = await fetchFn(`${base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    const text = await res.text();
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (res.status === 401 && auth) onUnauthorized();
+    if (!res.ok) throw new ApiError(res.status, data);
+    return data;
+  }
+  const id = (v) => encodeURIComponent(String(v));
+  return {
+    call,
+    login: (email, password) => call('POST', '/v1/agent/login', { email, password }, { auth: false }),
+    conversations: (status) => call('GET', `/v1/agent/conversations?status=${encodeURIComponent(status)}`),
+    conversation: (cid) => call('GET', `/v1/agent/conversations/${id(cid)}`),
+    claim: (cid) => call('POST', `/v1/agent/conversations/${id(cid)}/claim`, {}),
+    message: (cid, text, clientId) =>
+      call('POST', `/v1/agent/conversations/${id(cid)}/messages`, { text, client_id: clientId }),
+    note: (cid, text) => call('POST', `/v1/agent/conversations/${id(cid)}/notes`, { text }),
+    transfer: (cid, agentId, note) =>
+      call('POST', `/v1/agent/conversations/${id(cid)}/transfer`, note ? { agent_id: agentId, note } : { agent_id: agentId }),
+    resolve: (cid) => call('POST', `/v1/agent/conversations/${id(cid)}/resolve`, {}),
+    presence: (status) => call('POST', '/v1/agent/presence', { status }),
+    agents: () => call('GET', '/v1/agent/agents'),
+    canned: () => call('GET', '/v1/agent/canned'),
+  };
+}

@@ -1,0 +1,306 @@
+// Pure logic of the agent console: no DOM, no network, so it is unit-tested with node --test.
+
+import { t, label } from './strings.js';
+
+// ---------------------------------------------------------------- ids, time
+
+/** Compare Redis stream ids ("ms-seq") or integers; <0, 0, >0. */
+export function compareIds(a, b) {
+  const re = /^(\d+)(?:-(\d+))?$/;
+  const ma = re.exec(String(a));
+  const mb = re.exec(String(b));
+  if (ma && mb) {
+    const [a1, a2, b1, b2] = [BigInt(ma[1]), BigInt(ma[2] || 0), BigInt(mb[1]), BigInt(mb[2] || 0)];
+    if (a1 !== b1) return a1 < b1 ? -1 : 1;
+    if (a2 !== b2) return a2 < b2 ? -1 : 1;
+    return 0;
+  }
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/**
+ * A timestamp in milliseconds from an ISO string, epoch seconds or epoch milliseconds;
+ * NaN when there is none. (Seconds vs milliseconds: anything below 1e11 is seconds.)
+ */
+export function toMillis(v) {
+  if (v == null || v === '') return NaN;
+  if (typeof v === 'number') return v < 1e11 ? v * 1000 : v;
+  if (/^\d+(\.\d+)?$/.test(String(v))) return toMillis(Number(v));
+  const ms = Date.parse(String(v));
+  return Number.isNaN(ms) ? NaN : ms;
+}
+
+/** The time of an event: its ts, or the millisecond part of its stream id. */
+export function eventMillis(ev) {
+  const ts = toMillis(ev && (ev.ts ?? ev.created_at));
+  if (!Number.isNaN(ts)) return ts;
+  const m = /^(\d{10,})-\d+$/.exec(String(ev && ev.id));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** "meno di un minuto", "7 min", "1 h 05 min". */
+export function formatWait(sinceMs, nowMs) {
+  if (Number.isNaN(sinceMs) || Number.isNaN(nowMs)) return '';
+  const minutes = Math.floor(Math.max(0, nowMs - sinceMs) / 60000);
+  if (minutes < 1) return t('now');
+  if (minutes < 60) return t('minutes', { m: minutes });
+  return t('hoursMinutes', { h: Math.floor(minutes / 60), m: String(minutes % 60).padStart(2, '0') });
+}
+
+/** hh:mm in Italian local time. */
+export function clock(ms) {
+  if (Number.isNaN(ms)) return '';
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+// ---------------------------------------------------------------- lists
+
+const PRIORITY_RANK = { urgent: 3, high: 2, normal: 1, low: 0 };
+
+/** A comparable rank for a priority given as a word (urgent/high/normal/low) or a number. */
+export function priorityRank(p) {
+  if (p == null || p === '') return 1;
+  if (Object.prototype.hasOwnProperty.call(PRIORITY_RANK, p)) return PRIORITY_RANK[p];
+  const n = Number(p);
+  return Number.isFinite(n) ? n : 1;
+}
+
+/** Is this priority above normal (worth a visible tag)? */
+export function isHighPriority(p) {
+  return priorityRank(p) > 1;
+}
+
+/** When the customer started waiting for a person (hand-off time, else creation time), in ms. */
+export function waitingSince(c) {
+  return toMillis(c.handoff_at ?? c.queued_at ?? c.created_at);
+}
+
+/**
+ * Queue order: the hub's queue position when every item has one (the hub already weighs priority),
+ * otherwise higher priority first, then who has waited longest.
+ */
+export function sortQueue(items) {
+  const list = [...(items || [])];
+  if (list.length && list.every((c) => Number.isFinite(Number(c.queue_position)) && c.queue_position != null)) {
+    return list.sort((a, b) => Number(a.queue_position) - Number(b.queue_position));
+  }
+  const since = (c) => {
+    const ms = waitingSince(c);
+    return Number.isNaN(ms) ? Infinity : ms;
+  };
+  return list.sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority) || since(a) - since(b));
+}
+
+/** Items whose id was not in `knownIds` (a Set): what just arrived. */
+export function newArrivals(knownIds, items) {
+  return (items || []).filter((c) => c && c.id != null && !knownIds.has(String(c.id)));
+}
+
+/** The tab title: a cue while new conversations are unseen. */
+export function titleFor(unseen, base) {
+  return unseen > 0 ? `${t('newConversationTitle', { n: unseen })} — ${base}` : base;
+}
+
+/** Lists arrive as a bare array or wrapped ({conversations: [...]}, {items: [...]}) — accept both. */
+export function unwrapList(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  for (const k of [...keys, 'items', 'conversations', 'results']) {
+    if (data && Array.isArray(data[k])) return data[k];
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------- case card
+
+const DONT_ASK_FIELDS = ['order_number', 'problem_type', 'email', 'customer_name', 'description'];
+
+/** "Non chiedere di nuovo: numero d’ordine, problema" from what the bot already gathered; '' if nothing. */
+export function dontAskAgain(card) {
+  if (!card) return '';
+  const present = DONT_ASK_FIELDS.filter((k) => {
+    const v = card[k];
+    return v != null && String(v).trim() !== '';
+  });
+  if (!present.length) return '';
+  return t('dontAskAgain', { items: present.map((k) => t(`dontAsk_${k}`)).join(', ') });
+}
+
+/** Rows [label, value] of the case card that have a value, in reading order. */
+export function caseRows(card) {
+  if (!card) return [];
+  const rows = [];
+  const add = (key, value) => {
+    if (value == null) return;
+    const text = Array.isArray(value) ? value.filter((x) => x != null && x !== '').join(' · ') : String(value);
+    if (text.trim()) rows.push([t(key), text]);
+  };
+  add('problem', label('problem', card.problem_type));
+  add('orderNumber', card.order_number);
+  add('customerName', card.customer_name);
+  add('email', card.email);
+  add('mood', moodText(card.mood));
+  add('description', card.description);
+  add('customerWords', card.customer_words);
+  add('botTried', card.bot_tried);
+  add('reason', label('reason', card.reason));
+  return rows;
+}
+
+/** Mood may be a word or {label, reason}: show the label and, when given, the reason. */
+export function moodText(mood) {
+  if (mood == null || mood === '') return '';
+  if (typeof mood === 'object') {
+    const name = label('mood', mood.label ?? mood.mood ?? mood.value ?? '');
+    return mood.reason ? `${name} (${mood.reason})` : name;
+  }
+  return label('mood', mood);
+}
+
+/** An order as [label, value] rows: primitive fields, arrays joined; nested objects flattened one level. */
+export function orderRows(order) {
+  if (!order || typeof order !== 'object') return [];
+  const rows = [];
+  const name = (k) => label('order', k);
+  const show = (v) => {
+    if (v == null) return '';
+    if (Array.isArray(v)) return v.map(show).filter(Boolean).join(', ');
+    if (typeof v === 'object') {
+      const inner = v.name ?? v.title ?? v.description ?? v.sku;
+      const qty = v.quantity ?? v.qty;
+      if (inner != null) return qty != null ? `${inner} × ${qty}` : String(inner);
+      return Object.entries(v)
+        .map(([k, x]) => `${k}: ${show(x)}`)
+        .join(', ');
+    }
+    return String(v);
+  };
+  for (const [k, v] of Object.entries(order)) {
+    let text;
+    if (typeof v === 'boolean') text = v ? t('yes') : t('no');
+    else if (k === 'status' && typeof v === 'string') text = label('orderStatus', v);
+    else text = show(v);
+    if (text) rows.push([name(k), text]);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- transcript
+
+/**
+ * Merge transcript events and internal notes into one timeline sorted by time (stable for ties).
+ * Notes become {type: 'note', text, agent, ts}.
+ */
+export function timeline(transcript, notes) {
+  const items = [];
+  let seq = 0;
+  for (const ev of transcript || []) if (ev && typeof ev === 'object') items.push({ ev, at: eventMillis(ev), seq: seq++ });
+  for (const n of notes || []) {
+    if (!n || typeof n !== 'object') continue;
+    const ev = { ...n, type: 'note' };
+    items.push({ ev, at: eventMillis(ev), seq: seq++ });
+  }
+  items.sort((a, b) => {
+    const x = Number.isNaN(a.at) ? Infinity : a.at;
+    const y = Number.isNaN(b.at) ? Infinity : b.at;
+    return x - y || a.seq - b.seq;
+  });
+  return items.map((i) => i.ev);
+}
+
+/** Accepts each event id once (live events may repeat what the transcript already had). */
+export class Seen {
+  constructor() {
+    this.ids = new Set();
+  }
+  add(ev) {
+    if (!ev) return true;
+    // Notes have no stream id: the same note (POST answer and live push) is recognised by time+text.
+    const k = ev.id != null ? String(ev.id) : ev.type === 'note' ? `note:${ev.ts ?? ev.created_at}:${ev.text}` : null;
+    if (k === null) return true;
+    if (this.ids.has(k)) return false;
+    this.ids.add(k);
+    return true;
+  }
+}
+
+/** How a transcript entry is shown: role (css), who, text. null for entries not shown (typing, ack). */
+export function entryView(ev) {
+  switch (ev.type) {
+    case 'message': {
+      const role = ['customer', 'bot', 'agent', 'system'].includes(ev.from) ? ev.from : 'system';
+      let who = t(`from_${role}`);
+      if (role === 'agent' && ev.agent && ev.agent.name) who = ev.agent.name;
+      const buttons = Array.isArray(ev.buttons) ? ev.buttons.map((b) => b && b.title).filter(Boolean) : [];
+      return { role, who, text: ev.text == null ? '' : String(ev.text), buttons };
+    }
+    case 'note': {
+      const name = (ev.agent && ev.agent.name) || ev.author || ev.agent_name || '';
+      return { role: 'note', who: name ? t('internalNote', { name }) : t('internalNoteAnon'), text: String(ev.text ?? '') };
+    }
+    case 'handoff': {
+      let text;
+      if (ev.status === 'assigned') text = t('handoffEvent_assigned', { name: (ev.agent && ev.agent.name) || '?' });
+      else if (ev.status === 'offline') text = t('handoffEvent_offline', { ticket: ev.ticket_id || '—' });
+      else if (ev.status === 'queued') text = t('handoffEvent_queued');
+      else if (ev.status === 'bot') text = t('handoffEvent_bot');
+      else text = String(ev.status || '');
+      return { role: 'event', who: '', text };
+    }
+    case 'resolved':
+      return { role: 'event', who: '', text: t('resolvedEvent') };
+    default:
+      return null;
+  }
+}
+
+/** Initials for an avatar. */
+export function initials(name) {
+  const parts = String(name || '').trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) return '?';
+  const a = [...parts[0]][0] || '';
+  const b = parts.length > 1 ? [...parts[parts.length - 1]][0] || '' : '';
+  return (a + b).toUpperCase();
+}
+
+// ---------------------------------------------------------------- links, back-off
+
+/** Split text into text/link segments; only absolute http(s) URLs become links. */
+export function linkify(text) {
+  const s = text == null ? '' : String(text);
+  const out = [];
+  let last = 0;
+  for (const m of s.matchAll(/\bhttps?:\/\/[^\s<>"'`]+/gi)) {
+    const raw = m[0].replace(/[.,;:!?)\]}»]+$/, '');
+    const before = m.index > 0 ? s[m.index - 1] : '';
+    let href = null;
+    if (!(before && /[\w:/.@-]/.test(before))) {
+      try {
+        const u = new URL(raw);
+        if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href;
+      } catch {
+        href = null;
+      }
+    }
+    if (!href || raw.length <= 8) continue;
+    if (m.index > last) out.push({ type: 'text', text: s.slice(last, m.index) });
+    out.push({ type: 'link', text: raw, href });
+    last = m.index + raw.length;
+  }
+  if (last < s.length) out.push({ type: 'text', text: s.slice(last) });
+  return out;
+}
+
+/** Exponential back-off with equal jitter, capped. */
+export function backoffDelay(attempt, { base = 500, cap = 15000, random = Math.random } = {}) {
+  const exp = Math.min(cap, base * 2 ** Math.min(Math.max(0, attempt), 30));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/** Is this conversation mine? (agent may be an object with id, or an id.) */
+export function isMine(conversation, me) {
+  if (!conversation || !me) return false;
+  const a = conversation.agent;
+  const id = a && typeof a === 'object' ? a.id : a ?? conversation.agent_id;
+  return id != null && String(id) === String(me.id);
+}

@@ -1,0 +1,155 @@
+// The widget's glue (mount) with a DOM stand-in, fake window, fake fetch and fake WebSocket:
+// start on open, render server events once, reconcile the customer's echo, survive a "reload".
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mount } from '../../widget/src/main.js';
+import { FakeDocument } from './helpers/fakedom.mjs';
+import { FakeWebSocket, MemoryStorage, FakeWindow } from './helpers/fakes.mjs';
+
+const HUB = 'https://hub.example';
+const tick = () => new Promise((r) => setImmediate(r));
+const mounted = [];
+
+function page(shared) {
+  const doc = new FakeDocument();
+  const win = new FakeWindow();
+  const posts = [];
+  Object.assign(win, {
+    document: doc,
+    location: { href: 'https://shop.example/prodotti' },
+    navigator: { languages: ['it-IT'], onLine: true },
+    localStorage: shared.local,
+    sessionStorage: new MemoryStorage(),
+    crypto: globalThis.crypto,
+    fetch: async (url, init) => {
+      posts.push({ url, body: JSON.parse(init.body || '{}') });
+      return { ok: true, status: 201, json: async () => ({ conversation_id: 'conv-1', token: 'tok-1', visitor_token: 'vis-1' }) };
+    },
+  });
+  const api = mount({ hub: HUB, lang: 'it', doc, win, WebSocketImpl: FakeWebSocket });
+  mounted.push(api);
+  return { doc, win, api, posts, view: api.view };
+}
+
+afterEach(() => {
+  for (const api of mounted.splice(0)) if (api.connection) api.connection.stop();
+  FakeWebSocket.reset();
+});
+
+const texts = (view) => view.list.children.map((li) => li.textContent);
+
+test('nothing is created until the panel opens; then a conversation starts and the stream opens', async () => {
+  const shared = { local: new MemoryStorage() };
+  const { view, posts } = page(shared);
+  assert.equal(posts.length, 0);
+  assert.equal(FakeWebSocket.instances.length, 0);
+  view.launcher.click();
+  await tick();
+  assert.deepEqual(posts.map((p) => p.url), [`${HUB}/v1/conversations`]);
+  const ws = FakeWebSocket.last();
+  const url = new URL(ws.url);
+  assert.equal(url.origin, 'wss://hub.example');
+  assert.equal(url.pathname, '/v1/conversations/conv-1/stream');
+  assert.equal(url.searchParams.get('token'), 'tok-1');
+  const stored = JSON.parse(shared.local.getItem('sportello:v1:https://hub.example'));
+  assert.equal(stored.conversation_id, 'conv-1');
+  assert.equal(stored.visitor_token, 'vis-1');
+});
+
+test('the story renders once, reconciles the echo, and a reload replays the history once', async () => {
+  const shared = { local: new MemoryStorage() };
+  const first = page(shared);
+  first.view.launcher.click();
+  await tick();
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  first.view.input.value = 'Il tavolo è arrivato danneggiato';
+  first.view.form.dispatch('submit');
+  const sent = ws.sent.find((m) => m.type === 'message');
+  assert.equal(sent.text, 'Il tavolo è arrivato danneggiato');
+  const events = [
+    { id: '1-0', type: 'message', from: 'customer', text: sent.text, client_id: sent.client_id },
+    { id: '2-0', type: 'message', from: 'bot', text: 'Mi dispiace davvero per il disagio.' },
+    { id: '3-0', type: 'handoff', status: 'queued', queue_position: 2, eta_seconds: 200 },
+    { id: '4-0', type: 'handoff', status: 'assigned', agent: { id: 'a1', name: 'Serena', gender: 'f' } },
+    { id: '5-0', type: 'message', from: 'agent', text: 'Ciao, sono Serena', agent: { name: 'Serena' } },
+  ];
+  ws.serverSend({ type: 'ack', client_id: sent.client_id, id: '1-0' });
+  for (const ev of events.slice(0, 3)) ws.serverSend(ev);
+  assert.equal(first.view.handoff.textContent, 'Sei in coda: posizione 2, attesa stimata circa 4 min');
+  for (const ev of events.slice(3)) ws.serverSend(ev);
+  ws.serverSend(events[4]); // a duplicate
+  const shown = texts(first.view);
+  assert.deepEqual(shown, [
+    'Tu: Il tavolo è arrivato danneggiato',
+    'Assistente virtualeMi dispiace davvero per il disagio.',
+    'SSerena si è unita alla conversazione',
+    'SSerenaCiao, sono Serena',
+  ]);
+  assert.equal(first.view.handoff.hidden, true);
+  assert.equal(first.view.subtitle.textContent, 'Stai parlando con Serena');
+  assert.deepEqual(JSON.parse(shared.local.getItem('sportello:v1:https://hub.example')).outbox, []);
+
+  // "reload": a new page over the same localStorage replays from the start and shows it once
+  first.api.connection.stop();
+  const second = page(shared);
+  await tick();
+  const ws2 = FakeWebSocket.last();
+  assert.equal(new URL(ws2.url).searchParams.has('after'), false, 'a fresh page asks for the whole history');
+  ws2.serverOpen();
+  for (const ev of events) ws2.serverSend(ev);
+  for (const ev of events) ws2.serverSend(ev);
+  assert.deepEqual(texts(second.view), shown);
+});
+
+test('messages from the agent while the panel is closed raise the unread badge; opening clears it', async () => {
+  const shared = { local: new MemoryStorage() };
+  const { view } = page(shared);
+  view.launcher.click();
+  await tick();
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ id: '1-0', type: 'message', from: 'bot', text: 'ciao' });
+  view.panel.dispatch('keydown', { key: 'Escape' });
+  ws.serverSend({ id: '2-0', type: 'message', from: 'agent', text: 'ci sei?', agent: { name: 'Serena' } });
+  ws.serverSend({ id: '3-0', type: 'message', from: 'agent', text: 'ti aspetto', agent: { name: 'Serena' } });
+  assert.equal(view.badge.textContent, '2');
+  assert.equal(view.live.textContent, 'Nuovo messaggio da Serena: ti aspetto');
+  view.launcher.click();
+  await tick();
+  assert.equal(view.badge.hidden, true);
+});
+
+test('a message typed before the conversation exists is queued and sent once the stream opens', async () => {
+  const shared = { local: new MemoryStorage() };
+  const { view, win } = page(shared);
+  win.__sportello.open();
+  view.input.value = 'prima ancora di connettermi';
+  view.form.dispatch('submit');
+  await tick();
+  const ws = FakeWebSocket.last();
+  assert.deepEqual(ws.sent, []);
+  ws.serverOpen();
+  assert.deepEqual(ws.sent.map((m) => m.text), ['prima ancora di connettermi']);
+  assert.equal(view.list.children.length, 1, 'one pending bubble');
+});
+
+test('browser offline/online: the state is shown, the socket closes and reconnects after the last id', async () => {
+  const shared = { local: new MemoryStorage() };
+  const { view, win } = page(shared);
+  view.launcher.click();
+  await tick();
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ id: '7-0', type: 'message', from: 'bot', text: 'x' });
+  win.fire('offline', {});
+  assert.equal(ws.closed, true);
+  assert.equal(view.conn.hidden, false);
+  assert.equal(view.conn.textContent, 'Sei offline: i messaggi verranno inviati appena torna la connessione');
+  win.fire('online', {});
+  const ws2 = FakeWebSocket.last();
+  assert.notEqual(ws2, ws);
+  assert.equal(new URL(ws2.url).searchParams.get('after'), '7-0');
+  ws2.serverOpen();
+  assert.equal(view.conn.hidden, true);
+});

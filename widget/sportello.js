@@ -1,0 +1,33 @@
+/*
+ * Sportello chat widget — loader.
+ *
+ *   <script src="https://hub.example/widget/sportello.js" data-hub="https://hub.example"
+ *           data-lang="it" defer></script>
+ *
+ * A classic script so one tag is enough: it reads its own attributes and imports the ES modules
+ * that live next to it (no build step). data-hub defaults to the origin this file came from;
+ * a relative value (e.g. "/") is resolved against the page.
+ */
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  if (!script || window.__sportelloLoading) return;
+  window.__sportelloLoading = true;
+  var src = script.src;
+  var hub = script.getAttribute('data-hub') || new URL(src).origin;
+  var lang = script.getAttribute('data-lang') || '';
+
+  function start() {
+    import(new URL('./src/main.js', src).href)
+      .then(function (m) {
+        m.mount({ hub: hub, lang: lang });
+      })
+      .catch(function (err) {
+        window.__sportelloLoading = false;
+        if (window.console) window.console.error('Sportello widget could not start:', err);
+      });
+  }
+
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start, { once: true });
+})();

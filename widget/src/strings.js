@@ -1,0 +1,136 @@
+// Every word of the widget's own interface lives here: Italian first, English second.
+// What the bot and the agents say comes from the hub (domain.yml), never from this file.
+// Placeholders are written {name} and filled by format().
+
+export const STRINGS = {
+  it: {
+    launcherLabel: 'Apri la chat di assistenza',
+    launcherLabelUnread: 'Apri la chat di assistenza: {n} messaggi non letti',
+    closeLabel: 'Chiudi la chat',
+    panelTitle: 'Assistenza clienti',
+    panelSubtitle: 'Di solito rispondiamo in pochi minuti',
+    messagesLabel: 'Messaggi della conversazione',
+    inputLabel: 'Scrivi un messaggio',
+    inputPlaceholder: 'Scrivi qui il tuo messaggio…',
+    send: 'Invia',
+    you: 'Tu',
+    bot: 'Assistente virtuale',
+    system: 'Avviso',
+    // Italian past participles agree with the agent: the hub may send agent.gender ("f" | "m");
+    // without it the neutral sentence is used.
+    agentJoinedF: '{name} si è unita alla conversazione',
+    agentJoinedM: '{name} si è unito alla conversazione',
+    agentJoined: 'Ora sei in contatto con {name}',
+    agentWithYou: 'Stai parlando con {name}',
+    queued: 'Sei in coda: posizione {n}, attesa stimata circa {m} min',
+    queuedNoEta: 'Sei in coda: posizione {n}',
+    queuedShort: 'Ti stiamo mettendo in contatto con un operatore…',
+    offline:
+      'Nessun operatore disponibile ora. Il tuo ticket è {ticket}: ti ricontatteremo al più presto.',
+    offlineNoTicket: 'Nessun operatore disponibile ora: ti ricontatteremo al più presto.',
+    backToBot: "Sei di nuovo con l'assistente virtuale",
+    resolved: 'La conversazione con l’operatore è stata chiusa',
+    typing: '{name} sta scrivendo…',
+    typingSomeone: 'Sta scrivendo…',
+    connecting: 'Connessione in corso…',
+    connected: 'Connesso',
+    reconnecting: 'Connessione persa, riprovo…',
+    offlineNetwork: 'Sei offline: i messaggi verranno inviati appena torna la connessione',
+    pending: 'In invio…',
+    queuedForSend: 'In attesa di connessione',
+    sent: 'Inviato',
+    notSent: 'Non inviato',
+    newMessageFrom: 'Nuovo messaggio da {name}: {text}',
+    errorGeneric: 'Qualcosa non ha funzionato. Riprova tra poco.',
+    errorTooLong: 'Il messaggio è troppo lungo.',
+    errorRateLimited: 'Stai scrivendo troppo in fretta: attendi un momento.',
+    errorStart: 'Non riesco a contattare l’assistenza. Riprovo…',
+    quickRepliesLabel: 'Risposte rapide',
+    linkNewWindow: '(si apre in una nuova finestra)',
+  },
+  en: {
+    launcherLabel: 'Open the support chat',
+    launcherLabelUnread: 'Open the support chat: {n} unread messages',
+    closeLabel: 'Close the chat',
+    panelTitle: 'Customer support',
+    panelSubtitle: 'We usually reply within a few minutes',
+    messagesLabel: 'Conversation messages',
+    inputLabel: 'Write a message',
+    inputPlaceholder: 'Type your message here…',
+    send: 'Send',
+    you: 'You',
+    bot: 'Virtual assistant',
+    system: 'Notice',
+    agentJoinedF: '{name} joined the conversation',
+    agentJoinedM: '{name} joined the conversation',
+    agentJoined: '{name} joined the conversation',
+    agentWithYou: 'You are talking to {name}',
+    queued: 'You are in the queue: position {n}, estimated wait about {m} min',
+    queuedNoEta: 'You are in the queue: position {n}',
+    queuedShort: 'We are connecting you to an agent…',
+    offline: 'No agent is available right now. Your ticket is {ticket}: we will get back to you soon.',
+    offlineNoTicket: 'No agent is available right now: we will get back to you soon.',
+    backToBot: 'You are back with the virtual assistant',
+    resolved: 'The conversation with the agent has been closed',
+    typing: '{name} is typing…',
+    typingSomeone: 'Typing…',
+    connecting: 'Connecting…',
+    connected: 'Connected',
+    reconnecting: 'Connection lost, retrying…',
+    offlineNetwork: 'You are offline: messages will be sent as soon as the connection is back',
+    pending: 'Sending…',
+    queuedForSend: 'Waiting for connection',
+    sent: 'Sent',
+    notSent: 'Not sent',
+    newMessageFrom: 'New message from {name}: {text}',
+    errorGeneric: 'Something went wrong. Please try again shortly.',
+    errorTooLong: 'The message is too long.',
+    errorRateLimited: 'You are writing too fast: please wait a moment.',
+    errorStart: 'Cannot reach support. Retrying…',
+    quickRepliesLabel: 'Quick replies',
+    linkNewWindow: '(opens in a new window)',
+  },
+};
+
+export const DEFAULT_LANG = 'it';
+
+/**
+ * Choose the interface language: the embed's data-lang wins, then the browser's preferred
+ * languages in order; anything unsupported falls back to Italian.
+ * @param {string|null|undefined} dataLang
+ * @param {readonly string[]|string|null|undefined} browserLangs navigator.languages or navigator.language
+ */
+export function pickLang(dataLang, browserLangs) {
+  const candidates = [];
+  if (dataLang) candidates.push(dataLang);
+  if (Array.isArray(browserLangs)) candidates.push(...browserLangs);
+  else if (typeof browserLangs === 'string') candidates.push(browserLangs);
+  for (const c of candidates) {
+    const base = String(c).trim().toLowerCase().split(/[-_]/)[0];
+    if (Object.prototype.hasOwnProperty.call(STRINGS, base)) return base;
+  }
+  return DEFAULT_LANG;
+}
+
+/**
+ * Fill {placeholders}; unknown placeholders stay visible so a mistake is noticed, never "undefined".
+ * @param {string} template
+ * @param {Record<string, unknown>} [vars]
+ */
+export function format(template, vars = {}) {
+  return String(template).replace(/\{(\w+)\}/g, (whole, key) =>
+    Object.prototype.hasOwnProperty.call(vars, key) && vars[key] !== undefined && vars[key] !== null
+      ? String(vars[key])
+      : whole,
+  );
+}
+
+/** A translator bound to one language: t('queued', {n: 2, m: 5}). Missing keys fall back to Italian. */
+export function translator(lang) {
+  const table = STRINGS[lang] || STRINGS[DEFAULT_LANG];
+  return (key, vars) => {
+    const template = table[key] ?? STRINGS[DEFAULT_LANG][key];
+    if (template === undefined) throw new Error(`sportello: unknown string key "${key}"`);
+    return format(template, vars);
+  };
+}
