@@ -128,7 +128,7 @@ async def check_order_number(
         dispatcher.utter_message(response=f"utter_order_found_{order.status}", **order.template_values())
     return {"order_number": number, "order": order.as_slot(), "order_product": order.product,
             "order_lookup_failures": 0,
-            "bot_tried": _append(tracker, f"trovato l'ordine {number} ({order.product}, {order.status})")}
+            "bot_tried": _append(tracker, f"trovato l'ordine {number} ({order.product})")}
 
 
 def _append(tracker: Tracker, note: Text) -> List[Text]:

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.handoff import perform_handoff, user_events
+from bot.actions.handoff import FRUSTRATED, perform_handoff, user_events
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
@@ -47,7 +47,13 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Rephrase, or hand off with reason ``fallback``."""
+        """Rephrase, or hand off (reason ``frustration`` when the customer is angry, else ``fallback``)."""
+        angry = any(e.get("entity") == "mood" and e.get("value") == FRUSTRATED
+                    for e in tracker.latest_message.get("entities") or [])
+        if angry:
+            # "siete dei buffoni" is not understood as a request, but it must not get "non ho capito".
+            dispatcher.utter_message(response="utter_calm_frustration")
+            return await perform_handoff(dispatcher, tracker, "frustration")
         if consecutive_intents(tracker, FALLBACK_INTENT) >= 2:
             dispatcher.utter_message(response="utter_fallback_handoff")
             return await perform_handoff(dispatcher, tracker, "fallback")

@@ -56,4 +56,4 @@ class ActionCheckOrderStatus(Action):
                                  **order.template_values())
         dispatcher.utter_message(response="utter_offer_human")
         return [SlotSet("order", order.as_slot()), SlotSet("order_product", order.product),
-                tried(tracker, f"comunicato lo stato dell'ordine {number} ({order.status})")]
+                tried(tracker, f"comunicato lo stato dell'ordine {number}")]

@@ -86,6 +86,16 @@ async def test_two_fallbacks_in_a_row_hand_off(hub):
     assert hub.last("handoff")["body"]["reason"] == "fallback"
 
 
+async def test_an_angry_message_not_understood_is_calmed_and_handed_off(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("siete dei buffoni!!!", "nlu_fallback",
+                           entities=[{"entity": "mood", "value": "frustrated"}], slots={"mood": "frustrated"})
+    await ActionHandleFallback().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_calm_frustration", "utter_handoff_assigned"]
+    assert hub.last("handoff")["body"]["reason"] == "frustration"
+    assert hub.last("handoff")["body"]["priority"] == "high"
+
+
 async def test_out_of_scope_twice_hands_off_but_not_in_the_middle_of_a_form(hub):
     history = [user_event("che tempo fa?", "out_of_scope")]
     dispatcher = CollectingDispatcher()
