@@ -1,0 +1,1 @@
+"""Sportello's hub: owns conversations and hands them from the Rasa assistant to named agents."""

@@ -1,0 +1,169 @@
+"""Customer protocol v1: conversations, their event stream (WebSocket or HTTP) and messages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from redis.exceptions import RedisError
+from sanic import Blueprint, Request
+from sanic.response import json as json_response
+
+from handoff.blueprints.common import SocketWriter, read_json
+from handoff.errors import ClientError
+from handoff.store.conversations import STREAM_ID_RE
+
+bp = Blueprint("customer", url_prefix="/v1/conversations")
+POLL_SECONDS = 5.0
+
+
+def _after(request: Request) -> str | None:
+    after = request.args.get("after") or None
+    if after is not None and not STREAM_ID_RE.match(after):
+        raise ClientError(
+            "invalid_after", "after must be an event id such as 1700000000000-0"
+        )
+    return after
+
+
+@bp.post("")
+async def create_conversation(request: Request):
+    """Start a conversation; a returning browser sends its visitor_token back."""
+    body = read_json(request, required=False)
+    hub = request.app.ctx.hub
+    created = await hub.create_conversation(
+        body.get("visitor_token"), request.remote_addr or request.ip
+    )
+    return json_response(created, status=201)
+
+
+@bp.get("/<conversation_id:str>/events", ctx_auth="conversation")
+async def events(request: Request, conversation_id: str):
+    """The conversation's events after `after` (all when absent), over plain HTTP."""
+    hub = request.app.ctx.hub
+    after = _after(request)
+    return json_response(
+        {"events": await hub.convs.events(conversation_id, after=after)}
+    )
+
+
+@bp.post("/<conversation_id:str>/messages", ctx_auth="conversation")
+async def post_message(request: Request, conversation_id: str):
+    """Same body as a WebSocket message; answers with the ack once the message is stored."""
+    hub = request.app.ctx.hub
+    ack = await hub.customer_message(
+        conversation_id, request.ctx.visitor_id, read_json(request)
+    )
+    return json_response(ack, status=201)
+
+
+@bp.websocket("/<conversation_id:str>/stream", ctx_auth="conversation")
+async def stream(request: Request, ws, conversation_id: str):
+    """Replay events after `after`, then live events; accepts messages and typing."""
+    hub = request.app.ctx.hub
+    writer = SocketWriter(ws)
+    try:
+        after = _after(request)
+    except ClientError as exc:
+        await writer.send({"type": "error", "code": exc.code, "message": exc.message})
+        await ws.close(code=1008, reason=exc.code)
+        await writer.stop()
+        return
+    state = {"last": after}
+    wake = asyncio.Event()
+    catching = asyncio.Lock()
+
+    async def catch_up() -> None:
+        async with catching:
+            for event in await hub.convs.events(conversation_id, after=state["last"]):
+                writer.post(event)
+                state["last"] = event["id"]
+
+    async def pump() -> None:
+        while not writer.closed:
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=POLL_SECONDS)
+            except TimeoutError:
+                pass
+            wake.clear()
+            try:
+                await catch_up()
+            except RedisError:  # Redis hiccup: try again on the next wake-up or poll
+                await asyncio.sleep(0.5)
+
+    async def on_bus(data: dict) -> None:
+        if data.get("k") in ("event", "wake"):
+            wake.set()
+        elif data.get("k") == "typing" and data.get("from") != "customer":
+            typing = {"type": "typing", "from": data.get("from")}
+            if data.get("agent"):
+                typing["agent"] = data["agent"]
+            writer.post(typing)
+
+    remove = hub.bus.listen_conversation(conversation_id, on_bus)
+    await catch_up()
+    pump_task = asyncio.create_task(pump())
+    last_typing = 0.0
+    try:
+        async for raw in ws:
+            if isinstance(raw, (bytes, bytearray)):
+                writer.post(
+                    {
+                        "type": "error",
+                        "code": "invalid_json",
+                        "message": "send JSON text frames",
+                    }
+                )
+                continue
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                writer.post(
+                    {
+                        "type": "error",
+                        "code": "invalid_json",
+                        "message": "the frame is not valid JSON",
+                    }
+                )
+                continue
+            if not isinstance(data, dict):
+                writer.post(
+                    {
+                        "type": "error",
+                        "code": "invalid_json",
+                        "message": "the frame must be a JSON object",
+                    }
+                )
+                continue
+            kind = data.get("type")
+            if kind == "message":
+                try:
+                    ack = await hub.customer_message(
+                        conversation_id, request.ctx.visitor_id, data
+                    )
+                except ClientError as exc:
+                    error = {"type": "error", "code": exc.code, "message": exc.message}
+                    if isinstance(data.get("client_id"), str):
+                        error["client_id"] = data["client_id"][:64]
+                    writer.post(error)
+                    continue
+                wake.set()
+                writer.post(ack)
+            elif kind == "typing":
+                now = time.monotonic()
+                if now - last_typing >= 1.0:
+                    last_typing = now
+                    await hub.typing(conversation_id, "customer")
+            else:
+                writer.post(
+                    {
+                        "type": "error",
+                        "code": "unknown_type",
+                        "message": "type must be 'message' or 'typing'",
+                    }
+                )
+    finally:
+        remove()
+        pump_task.cancel()
+        await writer.stop()

@@ -1,0 +1,166 @@
+"""Customer-facing words, read from domain.yml's `responses:` (content editors own them)."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CANNED_PREFIX = "utter_canned_"
+REQUIRED = (
+    "utter_hub_bot_unavailable",
+    "utter_handoff_assigned",
+    "utter_handoff_queued",
+    "utter_handoff_offline",
+)
+
+
+class ResponsesError(RuntimeError):
+    """domain.yml is missing, unreadable or lacks a response the hub needs."""
+
+
+class Responses:
+    """The `responses:` section of domain.yml, loaded once."""
+
+    def __init__(
+        self,
+        responses: dict[str, list[dict[str, Any]]],
+        rng: random.Random | None = None,
+    ):
+        self._responses = responses
+        self._rng = rng or random.Random()
+
+    @classmethod
+    def load(cls, path: Path, required: tuple[str, ...] = REQUIRED) -> Responses:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ResponsesError(
+                f"domain file not found: {path} (set SPORTELLO_DOMAIN)"
+            ) from None
+        except yaml.YAMLError as exc:
+            raise ResponsesError(
+                f"domain file {path} is not valid YAML: {exc}"
+            ) from None
+        raw = data.get("responses") or {}
+        if not isinstance(raw, dict):
+            raise ResponsesError(f"{path}: 'responses' must be a mapping")
+        responses: dict[str, list[dict[str, Any]]] = {}
+        for name, variations in raw.items():
+            if isinstance(variations, list):
+                responses[str(name)] = [v for v in variations if isinstance(v, dict)]
+        missing = [name for name in required if not responses.get(name)]
+        if missing:
+            raise ResponsesError(
+                f"{path} lacks the response(s) the hub needs: {', '.join(missing)}"
+            )
+        return cls(responses)
+
+    def has(self, name: str) -> bool:
+        return bool(self._candidates(name))
+
+    def _candidates(self, name: str) -> list[dict[str, Any]]:
+        return [
+            v
+            for v in self._responses.get(name, [])
+            if not v.get("condition") and isinstance(v.get("text"), str)
+        ]
+
+    def render(self, name: str, **values: Any) -> dict[str, Any]:
+        """Pick a variation without a condition and fill its {placeholders}; returns {text, buttons?}."""
+        candidates = self._candidates(name)
+        if not candidates:
+            raise ResponsesError(
+                f"no usable variation for response {name!r} in domain.yml"
+            )
+        chosen = self._rng.choice(candidates)
+        out: dict[str, Any] = {"text": fill(chosen["text"], values)}
+        buttons = chosen.get("buttons")
+        if isinstance(buttons, list) and buttons:
+            out["buttons"] = [
+                {
+                    "title": fill(str(b.get("title", "")), values),
+                    "payload": str(b.get("payload", "")),
+                }
+                for b in buttons
+                if isinstance(b, dict)
+            ]
+        return out
+
+    def text(self, name: str, **values: Any) -> str:
+        return self.render(name, **values)["text"]
+
+    def canned(
+        self, selection: list[dict[str, str]] | None = None
+    ) -> list[dict[str, str]]:
+        """Canned replies for agents, texts always from `utter_canned_*` responses.
+
+        `selection` (from the canned file) picks, orders and titles them: [{id, title}]; without it
+        every `utter_canned_*` response is offered, titled after its name.
+        """
+        if selection is None:
+            selection = [
+                {"id": name, "title": name[len(CANNED_PREFIX) :].replace("_", " ")}
+                for name in sorted(self._responses)
+                if name.startswith(CANNED_PREFIX)
+            ]
+        items = []
+        for entry in selection:
+            candidates = self._candidates(entry["id"])
+            if candidates:
+                items.append(
+                    {
+                        "id": entry["id"],
+                        "title": entry["title"],
+                        "text": candidates[0]["text"],
+                    }
+                )
+        return items
+
+
+def load_canned_selection(path: Path | None) -> list[dict[str, str]] | None:
+    """The optional canned file: a YAML list of {id: utter_canned_..., title: ...}; None when absent."""
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise ResponsesError(f"canned file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, list):
+        raise ResponsesError(f"canned file {path} must be a list of {{id, title}}")
+    selection = []
+    for entry in data:
+        if not isinstance(entry, dict) or not str(entry.get("id", "")).startswith(
+            CANNED_PREFIX
+        ):
+            raise ResponsesError(
+                f"canned file {path}: every entry needs an id starting with {CANNED_PREFIX}"
+            )
+        if "text" in entry:
+            raise ResponsesError(
+                f"canned file {path}: texts are customer-facing words and live in domain.yml ({entry['id']})"
+            )
+        entry_id = str(entry["id"])
+        selection.append(
+            {
+                "id": entry_id,
+                "title": str(entry.get("title") or entry_id[len(CANNED_PREFIX) :]),
+            }
+        )
+    return selection
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Replace {name} with values[name]; unknown placeholders are left untouched."""
+
+    def sub(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key in values and values[key] is not None:
+            return str(values[key])
+        return match.group(0)
+
+    return _PLACEHOLDER.sub(sub, template)

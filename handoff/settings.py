@@ -1,0 +1,216 @@
+"""Every setting of the hub, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handoff.hours import BusinessHours
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting is missing or has a value the hub cannot use."""
+
+
+def _parse_duration(name: str, raw: str) -> float:
+    """Parse seconds, or a number with a unit suffix: 30s, 15m, 12h, 2d."""
+    text = raw.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    factor = 1
+    if text and text[-1] in units:
+        factor = units[text[-1]]
+        text = text[:-1]
+    try:
+        value = float(text) * factor
+    except ValueError:
+        raise SettingsError(
+            f"{name}={raw!r} is not a duration (e.g. 30, 15m, 12h, 2d)"
+        ) from None
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} must be greater than zero")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hub's configuration. Build it with `Settings.from_env()`."""
+
+    internal_token: str
+    secret: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    rasa_timeout: float = 15.0
+    agent_token_ttl: float = 12 * 3600
+    business_hours: BusinessHours = field(default_factory=BusinessHours.always)
+    timezone: str = "Europe/Rome"
+    retention_days: float = 30
+    key_prefix: str = "sportello:"
+    heartbeat_timeout: float = 45.0
+    grace_seconds: float = 120.0
+    sweep_interval: float = 2.0
+    rate_conversations_per_minute: int = 20
+    rate_messages_per_minute: int = 30
+    rate_logins_per_minute: int = 10
+    max_message_length: int = 2000
+    ws_max_size: int = 16 * 1024
+    domain_path: Path = REPO_ROOT / "domain.yml"
+    widget_dir: Path = REPO_ROOT / "widget"
+    static_dir: Path = REPO_ROOT / "handoff" / "static"
+    allowed_origins: tuple[str, ...] = ("*",)
+    default_handling_seconds: float = 300.0
+    access_log: bool = False
+    canned_path: Path = REPO_ROOT / "handoff" / "canned.yml"
+
+    @property
+    def retention_seconds(self) -> int:
+        return int(self.retention_days * 86400)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, require_secrets: bool = True
+    ) -> Settings:
+        """Read every setting from the environment; raise SettingsError for bad values.
+
+        `require_secrets=False` is for the agents CLI, which only needs Redis.
+        """
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(name)
+            if value is None or value.strip() == "":
+                return default
+            return value.strip()
+
+        def required(name: str) -> str:
+            value = get(name)
+            if not value and not require_secrets:
+                return "-" * 32
+            if not value:
+                raise SettingsError(f"{name} is required (set it in the environment)")
+            return value
+
+        def integer(name: str, default: int, minimum: int = 1) -> int:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not an integer") from None
+            if value < minimum:
+                raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
+            return value
+
+        def duration(name: str, default: float) -> float:
+            raw = get(name)
+            return default if raw is None else _parse_duration(name, raw)
+
+        def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+            value = get(name, default)
+            if not value.startswith(tuple(s + "://" for s in schemes)):
+                raise SettingsError(
+                    f"{name}={value!r} must start with one of {', '.join(schemes)}://"
+                )
+            return value.rstrip("/")
+
+        def path(name: str, default: Path) -> Path:
+            raw = get(name)
+            return default if raw is None else Path(raw).expanduser().resolve()
+
+        timezone = get("HUB_TIMEZONE", "Europe/Rome")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"HUB_TIMEZONE={timezone!r} is not a known time zone"
+            ) from None
+
+        raw_hours = get("BUSINESS_HOURS")
+        try:
+            hours = (
+                BusinessHours.parse(raw_hours) if raw_hours else BusinessHours.always()
+            )
+        except ValueError as exc:
+            raise SettingsError(f"BUSINESS_HOURS: {exc}") from None
+
+        secret = required("HUB_SECRET")
+        if len(secret) < 16:
+            raise SettingsError(
+                "HUB_SECRET must be at least 16 characters long"
+                " (32+ random characters recommended)"
+            )
+
+        retention_raw = get("RETENTION_DAYS")
+        retention = 30.0
+        if retention_raw is not None:
+            try:
+                retention = float(retention_raw)
+            except ValueError:
+                raise SettingsError(
+                    f"RETENTION_DAYS={retention_raw!r} is not a number"
+                ) from None
+            if retention <= 0:
+                raise SettingsError("RETENTION_DAYS must be greater than zero")
+
+        prefix = get("HUB_KEY_PREFIX", "sportello:")
+        origins_raw = get("HUB_ALLOWED_ORIGINS", "*")
+        origins = tuple(
+            o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip()
+        )
+
+        access = (get("HUB_ACCESS_LOG", "0") or "0").lower() in (
+            "1",
+            "true",
+            "yes",
+            "on",
+        )
+
+        return cls(
+            internal_token=required("HUB_INTERNAL_TOKEN"),
+            secret=secret,
+            host=get("HUB_HOST", "127.0.0.1"),
+            port=integer("HUB_PORT", 8080, minimum=0),
+            redis_url=url(
+                "REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")
+            ),
+            rasa_url=url("RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
+            rasa_token=get("RASA_TOKEN", "") or "",
+            rasa_timeout=duration("RASA_TIMEOUT", 15.0),
+            agent_token_ttl=duration("AGENT_TOKEN_TTL", 12 * 3600),
+            business_hours=hours,
+            timezone=timezone,
+            retention_days=retention,
+            key_prefix=prefix,
+            heartbeat_timeout=duration("HUB_HEARTBEAT_TIMEOUT", 45.0),
+            grace_seconds=duration("HUB_GRACE_SECONDS", 120.0),
+            sweep_interval=duration("HUB_SWEEP_INTERVAL", 2.0),
+            rate_conversations_per_minute=integer(
+                "HUB_RATE_CONVERSATIONS_PER_MINUTE", 20
+            ),
+            rate_messages_per_minute=integer("HUB_RATE_MESSAGES_PER_MINUTE", 30),
+            rate_logins_per_minute=integer("HUB_RATE_LOGINS_PER_MINUTE", 10),
+            max_message_length=integer("HUB_MAX_MESSAGE_LENGTH", 2000),
+            ws_max_size=integer("HUB_WS_MAX_SIZE", 16 * 1024, minimum=1024),
+            domain_path=path("SPORTELLO_DOMAIN", REPO_ROOT / "domain.yml"),
+            widget_dir=path("HUB_WIDGET_DIR", REPO_ROOT / "widget"),
+            static_dir=path("HUB_STATIC_DIR", REPO_ROOT / "handoff" / "static"),
+            allowed_origins=origins or ("*",),
+            default_handling_seconds=duration("HUB_DEFAULT_HANDLING_SECONDS", 300.0),
+            access_log=access,
+            canned_path=path("HUB_CANNED_FILE", REPO_ROOT / "handoff" / "canned.yml"),
+        )

@@ -1,0 +1,48 @@
+"""Static files: the demo shop at /, the widget under /widget/, the console under /console/."""
+
+from __future__ import annotations
+
+
+async def test_static_pages(make_hub, tmp_path):
+    (tmp_path / "widget" / "src").mkdir(parents=True)
+    (tmp_path / "widget" / "sportello.js").write_text("export const w = 1;\n")
+    (tmp_path / "widget" / "src" / "main.js").write_text("export const m = 1;\n")
+    (tmp_path / "static" / "shop").mkdir(parents=True)
+    (tmp_path / "static" / "shop" / "index.html").write_text("<h1>shop</h1>")
+    (tmp_path / "static" / "console" / "js").mkdir(parents=True)
+    (tmp_path / "static" / "console" / "index.html").write_text("<h1>console</h1>")
+    (tmp_path / "static" / "console" / "js" / "main.js").write_text("export {};\n")
+    (tmp_path / "secret.txt").write_text("do not serve")
+    hub = await make_hub(widget_dir=tmp_path / "widget", static_dir=tmp_path / "static")
+    shop = await hub.http.get("/")
+    assert (
+        shop.status_code == 200
+        and "shop" in shop.text
+        and shop.headers["content-type"].startswith("text/html")
+    )
+    widget = await hub.http.get("/widget/sportello.js")
+    assert widget.status_code == 200 and "javascript" in widget.headers["content-type"]
+    assert (await hub.http.get("/widget/src/main.js")).status_code == 200
+    console = await hub.http.get("/console/")
+    assert console.status_code == 200 and "console" in console.text
+    assert (await hub.http.get("/console/js/main.js")).status_code == 200
+    redirect = await hub.http.get("/console")
+    assert redirect.status_code in (301, 302, 307, 308) and redirect.headers[
+        "location"
+    ].endswith("/console/")
+    for path in (
+        "/widget/../secret.txt",
+        "/widget/%2e%2e/secret.txt",
+        "/console/..%2Fsecret.txt",
+        "/widget/nope.js",
+    ):
+        response = await hub.http.get(path)
+        assert response.status_code == 404, path
+        assert "do not serve" not in response.text
+
+
+async def test_repo_static_files_are_served(running):
+    """The real files written by the widget/console engineers (skipped parts are simply absent)."""
+    shop = await running.http.get("/")
+    assert shop.status_code == 200
+    assert (await running.http.get("/console/")).status_code == 200
