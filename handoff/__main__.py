@@ -11,8 +11,8 @@ import sys
 from handoff.settings import Settings, SettingsError
 
 DEMO_AGENTS = (
-    ("serena@sportello.example", "Serena", [], 3),
-    ("marco@sportello.example", "Marco", [], 3),
+    ("serena@sportello.example", "Serena", [], 3, "f"),
+    ("marco@sportello.example", "Marco", [], 3, "m"),
 )
 
 
@@ -35,7 +35,7 @@ def _password(args) -> str:
 
 async def _agents(args) -> int:
     from handoff.store import AgentStore, Keys
-    from handoff.store.agents import AgentError
+    from handoff.store.agents import AgentError, validate_gender
 
     settings = Settings.from_env(require_secrets=False)
     redis = _redis(settings)
@@ -43,8 +43,14 @@ async def _agents(args) -> int:
     try:
         if args.action == "add":
             skills = [s for s in (args.skills or "").split(",") if s.strip()]
+            validate_gender(args.gender)  # before asking for a password
             agent = await store.create(
-                args.email, args.name, _password(args), skills, args.capacity
+                args.email,
+                args.name,
+                _password(args),
+                skills,
+                args.capacity,
+                gender=args.gender,
             )
             print(f"created {agent.id} {agent.name} <{agent.email}>")
         elif args.action == "list":
@@ -53,6 +59,7 @@ async def _agents(args) -> int:
                 skills = ",".join(agent.skills) or "*"
                 print(
                     f"{agent.id}\t{agent.name}\t{agent.email}\tskills={skills}\tcapacity={agent.capacity}\t{state}"
+                    f"\tgender={agent.gender or '-'}"
                 )
         elif args.action in ("disable", "enable", "set-password"):
             agent = await store.by_email(args.email)
@@ -66,11 +73,16 @@ async def _agents(args) -> int:
                 print(f"{agent.email} {args.action}d")
         elif args.action == "seed-demo":
             password = os.environ.get("DEMO_AGENT_PASSWORD") or "sportello-demo"
-            for email, name, skills, capacity in DEMO_AGENTS:
+            for email, name, skills, capacity, gender in DEMO_AGENTS:
                 existing = await store.by_email(email)
                 if existing is None:
-                    await store.create(email, name, password, skills, capacity)
+                    await store.create(
+                        email, name, password, skills, capacity, gender=gender
+                    )
                     print(f"created demo agent {name} <{email}>")
+                elif not existing.gender:
+                    await store.update(existing.id, gender=gender)
+                    print(f"demo agent {name} <{email}> already exists; gender set")
                 else:
                     print(f"demo agent {name} <{email}> already exists")
         return 0
@@ -120,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         "--skills", default="", help="comma-separated problem types; empty = all"
     )
     add.add_argument("--capacity", type=int, default=3)
+    add.add_argument(
+        "--gender",
+        default=None,
+        help="f or m: the widget then says 'si è unita/unito' (optional)",
+    )
     add.add_argument("--password", help="default: prompted, or read from stdin")
     actions.add_parser("list", help="list agents")
     for action in ("disable", "enable", "set-password"):

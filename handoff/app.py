@@ -29,6 +29,10 @@ _names = itertools.count()
 REQUEST_MAX_SIZE = 64 * 1024
 
 
+WS_UNAUTHORIZED = 4401  # close codes of a refused customer stream (after the upgrade)
+WS_NOT_FOUND = 4404
+
+
 def _unauthorized(message: str = "missing or invalid credentials"):
     return json_response({"error": "unauthorized", "message": message}, status=401)
 
@@ -96,13 +100,23 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
                 return _unauthorized()
         elif kind == "conversation":
             cid = request.match_info.get("conversation_id", "")
+            # A browser sees a refused WebSocket handshake only as close code 1006, so the
+            # customer stream accepts the upgrade and then closes with 4401 / 4404 (see api.md).
+            websocket = bool(getattr(route.extra, "websocket", False))
+            request.ctx.ws_reject = None
             try:
                 payload = hub.verify_conversation_token(
                     bearer(request, allow_query=True), cid
                 )
             except TokenError:
+                if websocket:
+                    request.ctx.ws_reject = (WS_UNAUTHORIZED, "unauthorized")
+                    return None
                 return _unauthorized()
             if not await hub.convs.exists(cid):
+                if websocket:
+                    request.ctx.ws_reject = (WS_NOT_FOUND, "conversation_not_found")
+                    return None
                 return json_response(
                     {
                         "error": "conversation_not_found",

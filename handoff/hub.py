@@ -10,8 +10,10 @@ import asyncio
 import json
 import logging
 import math
+import os
 import re
 import time
+import uuid
 from typing import Any
 
 from handoff.bus import EventBus
@@ -124,7 +126,11 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         self.limits = RateLimiter(redis, self.keys)
         self.bus = EventBus(redis, self.keys.channel())
         self.signer = Signer(settings.secret)
-        self._bot_queues: dict[str, asyncio.Queue] = {}
+        self._bot_workers: dict[str, asyncio.Task] = {}
+        self._bot_kicked: set[str] = set()
+        self.owner = (
+            f"{os.getpid()}:{uuid.uuid4().hex[:12]}"  # this process, for bot leases
+        )
         self._tasks: set[asyncio.Task] = set()
         self._drain_lock = asyncio.Lock()
         self._positions_lock = asyncio.Lock()
@@ -160,7 +166,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until no background work (bot calls, resolves) is pending — for tests and shutdown."""
         deadline = time.monotonic() + timeout
-        while (self._tasks or self._bot_queues) and time.monotonic() < deadline:
+        while (self._tasks or self._bot_workers) and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
 
     # events -----------------------------------------------------------------
@@ -168,21 +174,22 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         self, cid: str, event: dict[str, Any], client_id: str | None = None
     ) -> tuple[str, bool, dict]:
         """Store an event in the conversation's stream, then wake every process that listens."""
-        eid, new, stored = await self.convs.append(cid, event, client_id)
+        eid, new, stored, _ = await self.convs.append(cid, event, client_id)
         if new:
-            status, agent_id = await self.r.hmget(
-                self.keys.conv(cid), "status", "agent_id"
-            )
-            await self.bus.publish(
-                {
-                    "k": "event",
-                    "c": cid,
-                    "e": stored,
-                    "s": status or "",
-                    "a": agent_id or "",
-                }
-            )
+            await self._publish_event(cid, stored)
         return eid, new, stored
+
+    async def _publish_event(self, cid: str, stored: dict[str, Any]) -> None:
+        status, agent_id = await self.r.hmget(self.keys.conv(cid), "status", "agent_id")
+        await self.bus.publish(
+            {
+                "k": "event",
+                "c": cid,
+                "e": stored,
+                "s": status or "",
+                "a": agent_id or "",
+            }
+        )
 
     async def typing(self, cid: str, who: str, agent_name: str | None = None) -> None:
         message: dict[str, Any] = {"k": "typing", "c": cid, "from": who}
@@ -327,65 +334,141 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             "text": text,
             "client_id": client_id,
         }
-        eid, new, _ = await self.emit(cid, event, client_id=client_id)
-        if new and conv.get("status", "bot") == "bot":
-            self._enqueue_bot(
-                cid, payload or text, text, visitor_id or conv.get("visitor_id", "")
-            )
+        turn = {
+            "message": payload or text,
+            "text": text,
+            "visitor_id": visitor_id or conv.get("visitor_id", ""),
+        }
+        # the pending bot turn is recorded atomically with the message (if in bot mode then)
+        eid, new, stored, queued = await self.convs.append(
+            cid, event, client_id, bot_turn=turn
+        )
+        if new:
+            await self._publish_event(cid, stored)
+        if queued:
+            self._wake_bot(cid)
         return {"type": "ack", "client_id": client_id, "id": eid}
 
     # the Rasa bridge ----------------------------------------------------------
-    def _enqueue_bot(self, cid: str, message: str, text: str, visitor_id: str) -> None:
-        """Per-conversation FIFO worker: messages reach Rasa in order; no lock is held across the call."""
-        queue = self._bot_queues.get(cid)
-        if queue is None:
-            queue = asyncio.Queue()
-            self._bot_queues[cid] = queue
-            self.spawn(self._bot_worker(cid, queue), name=f"bot-{cid}")
-        queue.put_nowait((message, text, visitor_id))
+    # Pending bot turns live in Redis (`conv:{cid}:bot`, recorded with the customer's message).
+    # One process at a time holds a conversation's lease (`conv:{cid}:bot-lease`, renewed while it
+    # works) and answers the turns in order; if it dies, the lease expires and any process's
+    # sweeper takes over. No lock is held across the Rasa call beyond this lease, which nothing else
+    # (e.g. the internal hand-off endpoint) waits for.
+    def _wake_bot(self, cid: str) -> None:
+        if cid in self._bot_workers:
+            self._bot_kicked.add(cid)  # the local worker re-checks before letting go
+            return
+        self._bot_workers[cid] = self.spawn(self._bot_worker(cid), name=f"bot-{cid}")
 
-    async def _bot_worker(self, cid: str, queue: asyncio.Queue) -> None:
+    async def sweep_bot_turns(self) -> int:
+        """Take over pending bot turns whose lease expired (their process died); returns how many."""
+        started = 0
+        older_than = time.time() - min(1.0, self.settings.bot_lease_seconds)
+        for cid in await self.convs.pending_bot_conversations(older_than):
+            if cid in self._bot_workers:
+                continue
+            if await self.r.exists(self.keys.bot_lease(cid)):
+                continue
+            self._wake_bot(cid)
+            started += 1
+        return started
+
+    async def _bot_worker(self, cid: str) -> None:
+        lease = self.settings.bot_lease_seconds
+        renewer: asyncio.Task | None = None
         try:
-            while True:
-                try:
-                    item = queue.get_nowait()
-                except asyncio.QueueEmpty:
+            if not await self.convs.acquire_bot_lease(cid, self.owner, lease):
+                return  # another process is answering this conversation
+            lost = asyncio.Event()
+            renewer = asyncio.create_task(self._renew_bot_lease(cid, lost))
+            while not lost.is_set():
+                self._bot_kicked.discard(cid)
+                turn = await self.convs.next_bot_turn(cid)
+                if turn is None:
+                    left = await self.convs.release_bot_lease(cid, self.owner)
+                    if left > 0:
+                        continue
+                    if (
+                        left == 0
+                        and cid in self._bot_kicked
+                        and await self.convs.acquire_bot_lease(cid, self.owner, lease)
+                    ):
+                        continue
                     break
                 try:
-                    await self._to_bot(cid, *item)
+                    await self._bot_turn(cid, turn)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("bot turn failed for conversation %s", cid)
+                    # skip it (as a poison message would otherwise block the conversation)
+                    await self.convs.finish_bot_turn(
+                        cid, str(turn.get("eid")), [], None
+                    )
         finally:
-            if self._bot_queues.get(cid) is queue:
-                del self._bot_queues[cid]
+            if renewer is not None:
+                renewer.cancel()
+            if self._bot_workers.get(cid) is asyncio.current_task():
+                del self._bot_workers[cid]
+
+    async def _renew_bot_lease(self, cid: str, lost: asyncio.Event) -> None:
+        lease = self.settings.bot_lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                if not await self.convs.renew_bot_lease(cid, self.owner, lease):
+                    log.warning("lost the bot lease of conversation %s", cid)
+                    lost.set()
+                    return
+            except Exception:
+                log.warning("could not renew the bot lease of %s", cid, exc_info=True)
 
     async def _keep_typing(self, cid: str) -> None:
         while True:
             await self.typing(cid, "bot")
             await asyncio.sleep(4)
 
-    async def _to_bot(self, cid: str, message: str, text: str, visitor_id: str) -> None:
+    async def _bot_turn(self, cid: str, turn: dict[str, Any]) -> None:
+        turn_eid = str(turn.get("eid") or "")
+        message = str(turn.get("message") or "")
+        text = str(turn.get("text") or "")
         status = await self.r.hget(self.keys.conv(cid), "status")
         if status != "bot":
-            return  # a person has taken over meanwhile: the message is already theirs
+            # a person has taken over meanwhile: the message is already theirs
+            await self.convs.finish_bot_turn(cid, turn_eid, [], None)
+            return
         typing = asyncio.create_task(self._keep_typing(cid))
         try:
-            items = await self.rasa.send(cid, message, {"visitor_id": visitor_id})
+            items = await self.rasa.send(
+                cid, message, {"visitor_id": turn.get("visitor_id") or ""}
+            )
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", cid, exc)
             typing.cancel()
-            await self._bot_unavailable(cid, text)
+            apology = self.responses.render("utter_hub_bot_unavailable")
+            if await self._finish_bot_turn(cid, turn_eid, [apology]):
+                result = await self.handoff(
+                    cid, "bot_unavailable", {"customer_words": text}
+                )
+                await self.announce_handoff(cid, result)
             return
         finally:
             typing.cancel()
-        await self.bot_items(cid, items)
+        await self._finish_bot_turn(cid, turn_eid, items)
 
-    async def _bot_unavailable(self, cid: str, text: str) -> None:
-        await self.say(cid, "utter_hub_bot_unavailable")
-        result = await self.handoff(cid, "bot_unavailable", {"customer_words": text})
-        await self.announce_handoff(cid, result)
+    async def _finish_bot_turn(
+        self, cid: str, turn_eid: str, items: list[dict[str, Any]]
+    ) -> bool:
+        """Store the answer to a pending turn once (atomically with removing the turn)."""
+        events, buttons = self._bot_events(items)
+        stored = await self.convs.finish_bot_turn(cid, turn_eid, events, buttons)
+        if stored is None:
+            log.info("bot turn %s of %s was already answered", turn_eid, cid)
+            return False
+        for event in stored:
+            await self._publish_event(cid, event)
+        return True
 
     async def say(self, cid: str, response: str, **values: Any) -> None:
         rendered = self.responses.render(response, **values)
@@ -404,8 +487,12 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             eta_minutes=max(1, math.ceil(eta / 60)) if eta is not None else None,
         )
 
-    async def bot_items(self, cid: str, items: list[dict[str, Any]]) -> None:
-        """Store Rasa's answers (text, buttons, image, custom) as bot messages."""
+    @staticmethod
+    def _bot_events(
+        items: list[dict[str, Any]],
+    ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+        """Rasa's answers (text, buttons, image, custom) as bot message events, plus the buttons."""
+        events: list[dict[str, Any]] = []
         turn_buttons: list[dict[str, str]] = []
         for item in items:
             event: dict[str, Any] = {
@@ -431,6 +518,13 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
                 event["custom"] = item["custom"]
             if not event["text"] and len(event) == 3:
                 continue
+            events.append(event)
+        return events, turn_buttons
+
+    async def bot_items(self, cid: str, items: list[dict[str, Any]]) -> None:
+        """Store Rasa's answers (text, buttons, image, custom) as bot messages."""
+        events, turn_buttons = self._bot_events(items)
+        for event in events:
             await self.emit(cid, event)
         await self.convs.set_fields(cid, {"buttons": turn_buttons})
 
@@ -538,7 +632,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         }
         if agent is not None:
             await self.tickets.set_agent(tid, agent.id, agent.name)
-            result["agent"] = event["agent"] = {"id": agent.id, "name": agent.name}
+            result["agent"] = event["agent"] = agent.for_customer(with_id=True)
         if status == "queued":
             position = await self.queue.position(cid) or 1
             eta = await self._eta(position)
@@ -594,7 +688,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             "type": "message",
             "from": "agent",
             "text": text,
-            "agent": {"name": agent.name},
+            "agent": agent.for_customer(),
             "client_id": client_id,
         }
         eid, _, _ = await self.emit(cid, event, client_id=f"agent:{client_id}")

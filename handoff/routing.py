@@ -110,7 +110,7 @@ class RoutingMixin:
         if conv.get("agent_id"):
             agent = await self.agents.get(conv["agent_id"])
             if agent:
-                result["agent"] = {"id": agent.id, "name": agent.name}
+                result["agent"] = agent.for_customer(with_id=True)
         if status == "queued":
             position = await self.queue.position(cid) or 1
             result.update(
@@ -197,7 +197,9 @@ class RoutingMixin:
             {
                 "type": "handoff",
                 "status": "assigned",
-                "agent": {"id": aid, "name": name},
+                "agent": agent.for_customer(with_id=True)
+                if agent
+                else {"id": aid, "name": name},
                 "ticket_id": tid,
             },
         )
@@ -278,3 +280,9 @@ class RoutingMixin:
                 raise
             except Exception:
                 log.warning("sweep failed", exc_info=True)
+            try:
+                await self.sweep_bot_turns()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("bot turn sweep failed", exc_info=True)

@@ -56,6 +56,7 @@ class Settings:
     heartbeat_timeout: float = 45.0
     grace_seconds: float = 120.0
     sweep_interval: float = 2.0
+    bot_lease_seconds: float = 10.0
     rate_conversations_per_minute: int = 20
     rate_messages_per_minute: int = 30
     rate_logins_per_minute: int = 10
@@ -199,6 +200,7 @@ class Settings:
             heartbeat_timeout=duration("HUB_HEARTBEAT_TIMEOUT", 45.0),
             grace_seconds=duration("HUB_GRACE_SECONDS", 120.0),
             sweep_interval=duration("HUB_SWEEP_INTERVAL", 2.0),
+            bot_lease_seconds=duration("HUB_BOT_LEASE", 10.0),
             rate_conversations_per_minute=integer(
                 "HUB_RATE_CONVERSATIONS_PER_MINUTE", 20
             ),

@@ -61,6 +61,12 @@ async def post_message(request: Request, conversation_id: str):
 @bp.websocket("/<conversation_id:str>/stream", ctx_auth="conversation")
 async def stream(request: Request, ws, conversation_id: str):
     """Replay events after `after`, then live events; accepts messages and typing."""
+    reject = getattr(request.ctx, "ws_reject", None)
+    if (
+        reject is not None
+    ):  # bad token (4401) or unknown conversation (4404): nothing is sent
+        await ws.close(code=reject[0], reason=reject[1])
+        return
     hub = request.app.ctx.hub
     writer = SocketWriter(ws)
     try:

@@ -18,6 +18,10 @@ from handoff.store.keys import Keys
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SKILL_RE = re.compile(r"^[a-z0-9_]{1,40}$")
 PRESENCE = ("online", "away", "offline")
+GENDERS = (
+    "f",
+    "m",
+)  # for Italian agreement in the widget ("si è unita/unito"); optional
 _hasher = PasswordHasher()
 
 
@@ -36,6 +40,7 @@ class Agent:
     token_version: int = 0
     password_hash: str = ""
     created_at: float = 0.0
+    gender: str = ""
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> Agent:
@@ -49,6 +54,7 @@ class Agent:
             token_version=int(data.get("token_version", "0") or 0),
             password_hash=data.get("password_hash", ""),
             created_at=float(data.get("created_at", "0") or 0),
+            gender=data.get("gender", "") if data.get("gender") in GENDERS else "",
         )
 
     def public(self) -> dict[str, Any]:
@@ -58,7 +64,16 @@ class Agent:
             "email": self.email,
             "skills": self.skills,
             "capacity": self.capacity,
+            "gender": self.gender or None,
         }
+
+    def for_customer(self, with_id: bool = False) -> dict[str, Any]:
+        """What a customer may see of the agent: the name, and the gender when known (no e-mail)."""
+        view: dict[str, Any] = {"id": self.id} if with_id else {}
+        view["name"] = self.name
+        if self.gender:
+            view["gender"] = self.gender
+        return view
 
     def handles(self, problem_type: str | None) -> bool:
         return not self.skills or not problem_type or problem_type in self.skills
@@ -78,6 +93,14 @@ def validate_agent_fields(
             )
     if not isinstance(capacity, int) or capacity < 1 or capacity > 50:
         raise AgentError("capacity must be an integer between 1 and 50")
+
+
+def validate_gender(gender: str | None) -> str:
+    """'' (not given), 'f' or 'm'; anything else is an error."""
+    gender = (gender or "").strip().lower()
+    if gender and gender not in GENDERS:
+        raise AgentError("gender must be 'f' or 'm' (or left out)")
+    return gender
 
 
 def validate_password(password: str) -> None:
@@ -109,10 +132,12 @@ class AgentStore:
         password: str,
         skills: list[str] | None = None,
         capacity: int = 3,
+        gender: str | None = None,
     ) -> Agent:
         email = (email or "").strip().lower()
         skills = [s.strip().lower() for s in (skills or []) if s.strip()]
         validate_agent_fields(email, name, skills, capacity)
+        gender = validate_gender(gender)
         validate_password(password)
         aid = new_agent_id()
         if not await self.r.set(self.k.agent_email(email), aid, nx=True):
@@ -126,6 +151,7 @@ class AgentStore:
             capacity=capacity,
             password_hash=password_hash,
             created_at=time.time(),
+            gender=gender,
         )
         await self.r.hset(
             self.k.agent(aid),
@@ -139,6 +165,7 @@ class AgentStore:
                 "token_version": "0",
                 "password_hash": password_hash,
                 "created_at": str(agent.created_at),
+                "gender": gender,
             },
         )
         await self.r.sadd(self.k.agents(), aid)
@@ -163,7 +190,9 @@ class AgentStore:
                 agents.append(agent)
         return agents
 
-    async def update(self, aid: str, *, name=None, skills=None, capacity=None) -> Agent:
+    async def update(
+        self, aid: str, *, name=None, skills=None, capacity=None, gender=None
+    ) -> Agent:
         agent = await self.get(aid)
         if agent is None:
             raise AgentError("unknown agent")
@@ -175,12 +204,14 @@ class AgentStore:
         )
         new_capacity = capacity if capacity is not None else agent.capacity
         validate_agent_fields(agent.email, new_name, new_skills, new_capacity)
+        new_gender = validate_gender(gender) if gender is not None else agent.gender
         await self.r.hset(
             self.k.agent(aid),
             mapping={
                 "name": new_name,
                 "skills": ",".join(new_skills),
                 "capacity": str(new_capacity),
+                "gender": new_gender,
             },
         )
         return await self.get(aid)

@@ -13,10 +13,13 @@ from handoff.store.keys import Keys
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 OPEN_STATES = ("queued", "assigned", "offline")
 
+# KEYS: events, clients, conv, bot turns, bot pending
+# ARGV: event, client id, ttl, bot turn JSON or '', now, cid
+# A customer message in bot mode records its pending bot turn in the same step (durable bot turns).
 APPEND = """
 if ARGV[2] ~= '' then
   local known = redis.call('HGET', KEYS[2], ARGV[2])
-  if known then return {known, 0} end
+  if known then return {known, 0, 0} end
 end
 local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 if ARGV[2] ~= '' then
@@ -24,9 +27,59 @@ if ARGV[2] ~= '' then
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+local queued = 0
+if ARGV[4] ~= '' and (redis.call('HGET', KEYS[3], 'status') or 'bot') == 'bot' then
+  local turn = cjson.decode(ARGV[4])
+  turn['eid'] = id
+  redis.call('RPUSH', KEYS[4], cjson.encode(turn))
+  redis.call('EXPIRE', KEYS[4], ARGV[3])
+  redis.call('ZADD', KEYS[5], 'NX', ARGV[5], ARGV[6])
+  redis.call('EXPIRE', KEYS[5], ARGV[3])
+  queued = 1
+end
 redis.call('HSET', KEYS[3], 'last_event_id', id)
 redis.call('EXPIRE', KEYS[3], ARGV[3])
-return {id, 1}
+return {id, 1, queued}
+"""
+
+# KEYS: events, conv, bot turns, bot pending   ARGV: cid, turn's event id, ttl, buttons JSON or '', events...
+# Stores the bot's answer and removes the turn in one step, only if that turn is still the first
+# pending one (so an answer is stored once even if two processes ended up calling Rasa for it).
+FINISH_BOT_TURN = """
+local head = redis.call('LINDEX', KEYS[3], 0)
+if not head or cjson.decode(head)['eid'] ~= ARGV[2] then return {} end
+redis.call('LPOP', KEYS[3])
+local ids = {}
+for i = 5, #ARGV do
+  ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
+end
+if #ids > 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('HSET', KEYS[2], 'last_event_id', ids[#ids])
+end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'buttons', ARGV[4]) end
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+if redis.call('LLEN', KEYS[3]) == 0 then redis.call('ZREM', KEYS[4], ARGV[1]) end
+ids[#ids + 1] = 'ok'
+return ids
+"""
+
+# KEYS: bot lease   ARGV: owner, lease ms
+RENEW_BOT_LEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: bot lease, bot turns, bot pending   ARGV: owner, cid
+# -1 the lease is not ours any more; 0 released (nothing pending); n > 0 turns still pending (kept)
+RELEASE_BOT_LEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local left = redis.call('LLEN', KEYS[2])
+if left > 0 then return left end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 0
 """
 
 BEGIN_HANDOFF = """
@@ -142,6 +195,9 @@ class ConversationStore:
         self._transfer = redis.register_script(TRANSFER)
         self._resolve = redis.register_script(RESOLVE)
         self._merge = redis.register_script(MERGE_SUMMARY)
+        self._finish_turn = redis.register_script(FINISH_BOT_TURN)
+        self._renew_lease = redis.register_script(RENEW_BOT_LEASE)
+        self._release_lease = redis.register_script(RELEASE_BOT_LEASE)
 
     async def _touch(self, *keys: str) -> None:
         pipe = self.r.pipeline(transaction=False)
@@ -190,17 +246,105 @@ class ConversationStore:
 
     # events -------------------------------------------------------------
     async def append(
-        self, cid: str, event: dict[str, Any], client_id: str | None = None
-    ) -> tuple[str, bool, dict]:
-        """XADD the event (once per client_id); returns (stream id, stored now?, event with id)."""
+        self,
+        cid: str,
+        event: dict[str, Any],
+        client_id: str | None = None,
+        bot_turn: dict[str, Any] | None = None,
+    ) -> tuple[str, bool, dict, bool]:
+        """XADD the event (once per client_id); returns (stream id, stored now?, event with id,
+        bot turn queued?). With `bot_turn`, a pending bot turn is recorded in the same step if the
+        conversation is in bot mode."""
         body = {k: v for k, v in event.items() if k != "id"}
         body.setdefault("ts", time.time())
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        eid, new = await self._append(
-            keys=[self.k.events(cid), self.k.clients(cid), self.k.conv(cid)],
-            args=[raw, client_id or "", self.ttl],
+        turn = json.dumps(bot_turn, ensure_ascii=False) if bot_turn else ""
+        eid, new, queued = await self._append(
+            keys=[
+                self.k.events(cid),
+                self.k.clients(cid),
+                self.k.conv(cid),
+                self.k.bot_turns(cid),
+                self.k.bot_pending(),
+            ],
+            args=[raw, client_id or "", self.ttl, turn, time.time(), cid],
         )
-        return eid, bool(int(new)), {"id": eid, **body}
+        return eid, bool(int(new)), {"id": eid, **body}, bool(int(queued))
+
+    # durable bot turns -----------------------------------------------------
+    async def acquire_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
+        return bool(
+            await self.r.set(
+                self.k.bot_lease(cid), owner, nx=True, px=int(lease * 1000)
+            )
+        )
+
+    async def renew_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
+        return bool(
+            int(
+                await self._renew_lease(
+                    keys=[self.k.bot_lease(cid)], args=[owner, int(lease * 1000)]
+                )
+            )
+        )
+
+    async def release_bot_lease(self, cid: str, owner: str) -> int:
+        return int(
+            await self._release_lease(
+                keys=[
+                    self.k.bot_lease(cid),
+                    self.k.bot_turns(cid),
+                    self.k.bot_pending(),
+                ],
+                args=[owner, cid],
+            )
+        )
+
+    async def next_bot_turn(self, cid: str) -> dict[str, Any] | None:
+        return _loads(await self.r.lindex(self.k.bot_turns(cid), 0), None)
+
+    async def pending_bot_conversations(
+        self, older_than: float, count: int = 200
+    ) -> list[str]:
+        return await self.r.zrangebyscore(
+            self.k.bot_pending(), "-inf", older_than, start=0, num=count
+        )
+
+    async def finish_bot_turn(
+        self,
+        cid: str,
+        turn_eid: str,
+        events: list[dict[str, Any]],
+        buttons: list[dict[str, str]] | None,
+    ) -> list[dict[str, Any]] | None:
+        """Store the bot's answer and drop the turn atomically; None if the turn was no longer first."""
+        bodies = []
+        for event in events:
+            body = {k: v for k, v in event.items() if k != "id"}
+            body.setdefault("ts", time.time())
+            bodies.append(body)
+        result = await self._finish_turn(
+            keys=[
+                self.k.events(cid),
+                self.k.conv(cid),
+                self.k.bot_turns(cid),
+                self.k.bot_pending(),
+            ],
+            args=[
+                cid,
+                turn_eid,
+                self.ttl,
+                "" if buttons is None else json.dumps(buttons, ensure_ascii=False),
+                *[
+                    json.dumps(b, ensure_ascii=False, separators=(",", ":"))
+                    for b in bodies
+                ],
+            ],
+        )
+        if not result:
+            return None
+        ids = result[:-1]
+        return [{"id": eid, **body} for eid, body in zip(ids, bodies, strict=True)]
 
     async def client_event_id(self, cid: str, client_id: str) -> str | None:
         return await self.r.hget(self.k.clients(cid), client_id)

@@ -22,6 +22,15 @@ class Keys:
     def notes(self, cid: str) -> str:
         return f"{self.p}conv:{cid}:notes"
 
+    def bot_turns(self, cid: str) -> str:
+        return f"{self.p}conv:{cid}:bot"
+
+    def bot_lease(self, cid: str) -> str:
+        return f"{self.p}conv:{cid}:bot-lease"
+
+    def bot_pending(self) -> str:
+        return f"{self.p}bot:pending"
+
     def visitor_convs(self, vid: str) -> str:
         return f"{self.p}visitor:{vid}:convs"
 

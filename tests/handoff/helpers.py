@@ -134,6 +134,7 @@ class RunningHub:
         skills: list[str] | None = None,
         capacity: int = 3,
         email: str | None = None,
+        gender: str | None = None,
     ):
         store = AgentStore(
             self.hub.r, Keys(self.settings.key_prefix), self.settings.heartbeat_timeout
@@ -144,6 +145,7 @@ class RunningHub:
             PASSWORD,
             skills or [],
             capacity,
+            gender=gender,
         )
 
     async def login(self, email: str, password: str = PASSWORD) -> str:

@@ -309,3 +309,40 @@ async def test_agent_stays_online_while_any_console_is_open(running):
     await running.wait_for(
         offline, timeout=3
     )  # the server notices the close a moment later
+
+
+async def test_customer_sees_agent_name_and_gender_never_email(running):
+    serena = await running.online_agent("Serena", gender="f")
+    conv = await running.new_conversation()
+    cid = conv["conversation_id"]
+    result = (await running.handoff(cid)).json()
+    assert result["agent"] == {"id": serena.agent.id, "name": "Serena", "gender": "f"}
+    reply = await serena.post(
+        f"/conversations/{cid}/messages",
+        {"text": "Ciao!", "client_id": str(uuid.uuid4())},
+    )
+    assert reply.status_code == 201, reply.text
+    events = await running.events(conv)
+    handoff = next(e for e in events if e["type"] == "handoff")
+    assert handoff["agent"] == {"id": serena.agent.id, "name": "Serena", "gender": "f"}
+    assert events[-1]["agent"] == {"name": "Serena", "gender": "f"}
+    assert "sportello.example" not in json.dumps(events)
+    # transferred to Marco (m): the new handoff event carries his gender
+    marco = await running.online_agent("Marco", gender="m")
+    moved = await serena.post(
+        f"/conversations/{cid}/transfer", {"agent_id": marco.agent.id}
+    )
+    assert moved.status_code == 200, moved.text
+    events = await running.events(conv)
+    assert events[-1]["type"] == "handoff"
+    assert events[-1]["agent"] == {"id": marco.agent.id, "name": "Marco", "gender": "m"}
+    me = (await marco.get("/me")).json()
+    assert me["gender"] == "m"
+
+
+async def test_agent_gender_is_validated(running):
+    from handoff.store.agents import AgentError
+
+    with pytest.raises(AgentError, match="gender must be 'f' or 'm'"):
+        await running.add_agent("Zeta", gender="x")
+    assert await running.hub.agents.by_email("zeta@sportello.example") is None

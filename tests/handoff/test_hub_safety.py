@@ -9,7 +9,7 @@ import secrets
 import uuid
 
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from handoff.redact import RedactingFilter, redact
 from handoff.settings import Settings, SettingsError
@@ -77,10 +77,12 @@ async def test_other_visitors_token_and_guessed_ids_are_refused(running):
         f"{running.ws}/v1/conversations/{cid}/stream?token={mine['token']}",
         f"{running.ws}/v1/conversations/{cid}/stream",
     ):
-        with pytest.raises(InvalidStatus) as refused:
-            async with ws_connect(url) as ws:
+        # the upgrade is accepted, then closed with 4401 before anything is sent
+        async with ws_connect(url) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
                 await ws.recv()
-        assert refused.value.response.status_code == 401
+        assert closed.value.rcvd.code == 4401
+        assert closed.value.rcvd.reason == "unauthorized"
     assert [
         e["text"] for e in await running.events(theirs) if e["type"] == "message"
     ] == ["dati privati", "echo: dati privati"]
@@ -310,3 +312,45 @@ def test_settings_from_env_errors_are_clear():
     )
     assert tuned.agent_token_ttl == 8 * 3600 and tuned.rasa_timeout == 2.5
     assert tuned.allowed_origins == ("https://a.example", "https://b.example")
+
+
+async def test_customer_stream_closes_with_4401_or_4404_http_keeps_401_404(running):
+    conv = await running.new_conversation()
+    cid = conv["conversation_id"]
+    other = await running.new_conversation()
+    cases = [
+        (f"/v1/conversations/{cid}/stream?token=garbage", 4401, "unauthorized"),
+        (
+            f"/v1/conversations/{cid}/stream?token={other['token']}",
+            4401,
+            "unauthorized",
+        ),
+    ]
+    for path, code, reason in cases:
+        async with ws_connect(running.ws + path) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (code, reason)
+    # the conversation expired (its keys are gone) but the token is still valid
+    await running.hub.r.delete(running.hub.keys.conv(cid))
+    async with ws_connect(
+        f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}"
+    ) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd.code == 4404
+    assert closed.value.rcvd.reason == "conversation_not_found"
+    # plain HTTP keeps its status codes
+    gone = await running.http.get(
+        f"/v1/conversations/{cid}/events", params={"token": conv["token"]}
+    )
+    assert gone.status_code == 404 and gone.json()["error"] == "conversation_not_found"
+    bad = await running.http.get(
+        f"/v1/conversations/{cid}/events", params={"token": "garbage"}
+    )
+    assert bad.status_code == 401
+    posted = await running.http.post(
+        f"/v1/conversations/{other['conversation_id']}/messages",
+        json={"text": "x", "client_id": "abcdefgh1"},
+    )
+    assert posted.status_code == 401

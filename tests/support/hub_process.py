@@ -87,6 +87,13 @@ class HubProcess:
                 self.process.wait(timeout=5)
         self.process = None
 
+    def kill(self) -> None:
+        """Die like a crashed process (SIGKILL): no shutdown hooks, nothing flushed."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5)
+        self.process = None
+
     def __enter__(self) -> HubProcess:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self.start()
 

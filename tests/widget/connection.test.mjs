@@ -159,6 +159,42 @@ test('rejected token: no retry loop, onFatal is called', () => {
   assert.equal(FakeWebSocket.instances.length, n);
 });
 
+test('hub closes right after the upgrade with 4401/4404: session gone, onFatal once, no retries', () => {
+  for (const code of [4401, 4404]) {
+    fatal = [];
+    const { conn } = make();
+    conn.send('ciao');
+    conn.start();
+    const ws = FakeWebSocket.last();
+    ws.serverOpen(); // the upgrade is accepted…
+    ws.serverClose(code, code === 4401 ? 'unauthorized' : 'conversation_not_found'); // …then closed
+    assert.equal(fatal.length, 1);
+    assert.equal(fatal[0].code, code);
+    assert.equal(fatal[0].sessionGone, true);
+    assert.equal(fatal[0].reason, code === 4401 ? 'unauthorized' : 'conversation_not_found');
+    assert.equal(conn.state, STATE.CLOSED);
+    assert.deepEqual(timers.delays(), []);
+    const n = FakeWebSocket.instances.length;
+    timers.advance(120000);
+    conn.networkOnline(); // not even the network coming back reopens a dead session
+    assert.equal(FakeWebSocket.instances.length, n);
+    assert.equal(fatal.length, 1);
+  }
+});
+
+test('an ordinary drop after the upgrade (1006) is retried, not treated as a dead session', () => {
+  const { conn } = make();
+  conn.start();
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverClose(1006);
+  assert.equal(fatal.length, 0);
+  assert.equal(conn.state, STATE.RETRYING);
+  const n = FakeWebSocket.instances.length;
+  timers.advance(1000);
+  assert.equal(FakeWebSocket.instances.length, n + 1);
+});
+
 test('an error event with an auth code is fatal; other errors are just reported', () => {
   const { conn } = make();
   conn.start();

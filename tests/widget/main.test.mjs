@@ -153,3 +153,34 @@ test('browser offline/online: the state is shown, the socket closes and reconnec
   ws2.serverOpen();
   assert.equal(view.conn.hidden, true);
 });
+
+test('the hub closes the stream with 4404/4401: a new conversation starts, without a retry loop', async () => {
+  const shared = { local: new MemoryStorage() };
+  const { view, posts, win } = page(shared);
+  let n = 0;
+  win.fetch = async (url, init) => {
+    posts.push({ url, body: JSON.parse(init.body || '{}') });
+    n += 1;
+    return { ok: true, status: 201, json: async () => ({ conversation_id: `conv-${n}`, token: `tok-${n}`, visitor_token: 'vis-1' }) };
+  };
+  view.launcher.click();
+  await tick();
+  const first = FakeWebSocket.last();
+  first.serverOpen();
+  first.serverClose(4404, 'conversation_not_found');
+  await tick();
+  assert.equal(posts.length, 2);
+  const second = FakeWebSocket.last();
+  assert.notEqual(second, first);
+  assert.equal(new URL(second.url).pathname, '/v1/conversations/conv-2/stream');
+  const stored = JSON.parse(shared.local.getItem('sportello:v1:https://hub.example'));
+  assert.equal(stored.conversation_id, 'conv-2');
+  // a hub that keeps refusing does not make the widget loop
+  for (let i = 0; i < 6; i++) {
+    const ws = FakeWebSocket.last();
+    ws.serverOpen();
+    ws.serverClose(4401, 'unauthorized');
+    await tick();
+  }
+  assert.ok(posts.length <= 4, `created ${posts.length} conversations`);
+});

@@ -58,6 +58,12 @@ export class Outbox {
   }
 }
 
+/**
+ * The hub accepts the customer stream's upgrade and then closes it with 4401 (token rejected) or
+ * 4404 (the conversation no longer exists): this session is gone, start a new conversation. (A
+ * refused handshake would only show up as 1006, indistinguishable from a network error.)
+ */
+export const SESSION_GONE_CLOSE_CODES = new Set([4401, 4404]);
 /** Close codes and error codes after which retrying with the same token is pointless. */
 export const FATAL_CLOSE_CODES = new Set([1008, 4001, 4003, 4004, 4401, 4403, 4404, 4410]);
 export const FATAL_ERROR_CODES = new Set([
@@ -166,9 +172,12 @@ export class Connection {
       this.clearTimers();
       if (this.stopped) return;
       if (ev && FATAL_CLOSE_CODES.has(ev.code)) {
+        // no retry, no back-off: the owner (main.js) starts a new conversation once
+        const info = { code: ev.code, sessionGone: SESSION_GONE_CLOSE_CODES.has(ev.code) };
+        if (typeof ev.reason === 'string' && ev.reason) info.reason = ev.reason;
         this.stopped = true;
-        this.setState(STATE.CLOSED, { code: ev.code });
-        this.onFatal({ code: ev.code });
+        this.setState(STATE.CLOSED, info);
+        this.onFatal(info);
         return;
       }
       this.scheduleRetry(ev);

@@ -165,8 +165,9 @@ export function mount(options = {}) {
     conn.start();
   }
 
-  // A refused WebSocket handshake (expired token, deleted conversation) looks like any network
-  // error to the browser; after repeated failures ask over HTTP, which does tell 401/404 apart.
+  // The hub closes a dead session's stream with 4401/4404 (Connection then calls onFatal). A proxy or
+  // an older hub may still refuse the handshake, which the browser only sees as 1006; after repeated
+  // failures ask over HTTP, which does tell 401/404 apart.
   let probing = false;
   async function probe(id, token) {
     if (probing) return;

@@ -32,9 +32,9 @@ export class FakeWebSocket {
   serverSend(obj) {
     this.onmessage && this.onmessage({ data: typeof obj === 'string' ? obj : JSON.stringify(obj) });
   }
-  serverClose(code = 1006) {
+  serverClose(code = 1006, reason = '') {
     this.readyState = 3;
-    this.onclose && this.onclose({ code });
+    this.onclose && this.onclose({ code, reason });
   }
 }
 
