@@ -56,7 +56,8 @@ train: $(BOT)/.installed $(MODEL) ## Build the spaCy pipeline and train the mode
 validate: $(BOT)/.installed ## rasa data validate, failing on any warning that is not an explained one
 	@$(BOT)/bin/python -m bot.validate
 
-test: install train ## Run every test suite (bot, hub, widget/console, end-to-end, browser)
+test: install train ## Run every test suite (lint, bot, hub, widget/console, end-to-end, browser)
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory validate
 	@$(MAKE) --no-print-directory test-js
 	@$(MAKE) --no-print-directory test-bot

@@ -91,12 +91,18 @@ async def customer_acks(hub: HubProcess, http: httpx.AsyncClient) -> list[float]
 async def agent_to_customer(hub: HubProcess, http: httpx.AsyncClient, internal_token: str) -> list[float]:
     conv = (await http.post("/v1/conversations", json={})).json()
     cid = conv["conversation_id"]
-    login = (await http.post("/v1/agent/login", json={"email": "bench@sportello.example", "password": "bench-pass"})).json()
+    login = (
+        await http.post(
+            "/v1/agent/login", json={"email": "bench@sportello.example", "password": "bench-pass"}
+        )
+    ).json()
     agent = {"Authorization": f"Bearer {login['token']}"}
     await http.post("/v1/agent/presence", json={"status": "online"}, headers=agent)
-    handoff = await http.post(f"/v1/internal/conversations/{cid}/handoff",
-                              json={"reason": "request_human", "summary": {}},
-                              headers={"Authorization": f"Bearer {internal_token}"})
+    handoff = await http.post(
+        f"/v1/internal/conversations/{cid}/handoff",
+        json={"reason": "request_human", "summary": {}},
+        headers={"Authorization": f"Bearer {internal_token}"},
+    )
     assert handoff.json()["status"] == "assigned", handoff.text
     url = f"{hub.ws_url}/v1/conversations/{cid}/stream?token={conv['token']}"
     out = []
@@ -104,8 +110,11 @@ async def agent_to_customer(hub: HubProcess, http: httpx.AsyncClient, internal_t
         for i in range(MESSAGES // 3):
             text = f"risposta {i}"
             start = time.perf_counter()
-            reply = await http.post(f"/v1/agent/conversations/{cid}/messages",
-                                    json={"text": text, "client_id": str(uuid.uuid4())}, headers=agent)
+            reply = await http.post(
+                f"/v1/agent/conversations/{cid}/messages",
+                json={"text": text, "client_id": str(uuid.uuid4())},
+                headers=agent,
+            )
             assert reply.status_code in (200, 201), reply.text
             while True:
                 event = json.loads(await ws.recv())
@@ -119,28 +128,55 @@ async def memory(hub: HubProcess, http: httpx.AsyncClient) -> dict:
     before = rss_kib(hub.process.pid)
     for i in range(CONVERSATIONS):
         conv = (await http.post("/v1/conversations", json={})).json()
-        await http.post(f"/v1/conversations/{conv['conversation_id']}/messages",
-                        json={"type": "message", "text": f"ciao {i}", "client_id": str(uuid.uuid4())},
-                        headers={"Authorization": f"Bearer {conv['token']}"})
+        await http.post(
+            f"/v1/conversations/{conv['conversation_id']}/messages",
+            json={"type": "message", "text": f"ciao {i}", "client_id": str(uuid.uuid4())},
+            headers={"Authorization": f"Bearer {conv['token']}"},
+        )
     await asyncio.sleep(1)
     after = rss_kib(hub.process.pid)
-    return {"rss_mib_idle": round(before / 1024, 1), "rss_mib_after": round(after / 1024, 1),
-            "conversations": CONVERSATIONS}
+    return {
+        "rss_mib_idle": round(before / 1024, 1),
+        "rss_mib_after": round(after / 1024, 1),
+        "conversations": CONVERSATIONS,
+    }
 
 
 async def run() -> dict:
     internal = "bench-internal-token"
     with RedisServer() as redis_server, FakeRasa() as rasa:
         rasa.on_message = lambda body: [{"text": "ok"}]
-        env = {"REDIS_URL": redis_server.url, "RASA_URL": rasa.url, "HUB_INTERNAL_TOKEN": internal,
-               "HUB_SECRET": "bench-secret-" + uuid.uuid4().hex, "HUB_RATE_MESSAGES_PER_MINUTE": "100000",
-               "HUB_RATE_CONVERSATIONS_PER_MINUTE": "100000"}
+        env = {
+            "REDIS_URL": redis_server.url,
+            "RASA_URL": rasa.url,
+            "HUB_INTERNAL_TOKEN": internal,
+            "HUB_SECRET": "bench-secret-" + uuid.uuid4().hex,
+            "HUB_RATE_MESSAGES_PER_MINUTE": "100000",
+            "HUB_RATE_CONVERSATIONS_PER_MINUTE": "100000",
+        }
         import subprocess
 
-        subprocess.run([str(ROOT / ".venv/hub/bin/python"), "-m", "handoff", "agents", "add",
-                        "--email", "bench@sportello.example", "--name", "Bench", "--capacity", "5",
-                        "--password", "bench-pass"], cwd=ROOT, env={**__import__("os").environ, **env},
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(ROOT / ".venv/hub/bin/python"),
+                "-m",
+                "handoff",
+                "agents",
+                "add",
+                "--email",
+                "bench@sportello.example",
+                "--name",
+                "Bench",
+                "--capacity",
+                "5",
+                "--password",
+                "bench-pass",
+            ],
+            cwd=ROOT,
+            env={**__import__("os").environ, **env},
+            check=True,
+            capture_output=True,
+        )
         with HubProcess(env=env) as hub:
             async with httpx.AsyncClient(base_url=hub.url, timeout=30) as http:
                 base = await baseline(redis_server.url)

@@ -28,9 +28,13 @@ BENCHES = [
 def run(name: str, python: Path, script: str) -> dict:
     print(f"bench: {name}…", flush=True)
     started = time.monotonic()
-    done = subprocess.run([str(python), script], cwd=ROOT, capture_output=True, text=True,
-                          env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/local/bin:/usr/bin:/bin",
-                               "PYTHONWARNINGS": "ignore"})
+    done = subprocess.run(
+        [str(python), script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/local/bin:/usr/bin:/bin", "PYTHONWARNINGS": "ignore"},
+    )
     if done.returncode != 0:
         raise SystemExit(f"bench {name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -41,28 +45,30 @@ def run(name: str, python: Path, script: str) -> dict:
 def table(results: dict) -> str:
     hub, nlu = results["hub"], results["nlu"]
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return "\n".join([
-        START,
-        f"Recorded by `make bench` on {when} ({platform.machine()}, {platform.python_version()} hub side).",
-        "",
-        "| measure | result | baseline (same run) | ratio |",
-        "| --- | --- | --- | --- |",
-        f"| customer message → ack over WebSocket (p50 / p95) | {hub['customer_ack_ms_p50']} / {hub['customer_ack_ms_p95']} ms"
-        f" | Redis XADD + PUBLISH + wake-up: {hub['baseline_redis_ms_p50']} ms | {hub['customer_ack_ratio_p50']}× |",
-        f"| agent reply → customer's socket (p50 / p95) | {hub['agent_to_customer_ms_p50']} / {hub['agent_to_customer_ms_p95']} ms"
-        f" | same | {hub['agent_to_customer_ratio_p50']}× |",
-        f"| hub memory (RSS) idle → after {hub['conversations']} conversations | {hub['rss_mib_idle']} → {hub['rss_mib_after']} MiB | — | — |",
-        f"| NLU parse of one message (p50 / p95, {nlu['messages']} held-out messages) | {nlu['model_parse_ms_p50']} / {nlu['model_parse_ms_p95']} ms"
-        f" | spaCy pipeline alone: {nlu['baseline_spacy_ms_p50']} ms | {nlu['ratio_p50']}× |",
-        END,
-    ])
+    return "\n".join(
+        [
+            START,
+            f"Recorded by `make bench` on {when} ({platform.machine()}, {platform.python_version()} hub side).",
+            "",
+            "| measure | result | baseline (same run) | ratio |",
+            "| --- | --- | --- | --- |",
+            f"| customer message → ack over WebSocket (p50 / p95) | {hub['customer_ack_ms_p50']} / {hub['customer_ack_ms_p95']} ms"
+            f" | Redis XADD + PUBLISH + wake-up: {hub['baseline_redis_ms_p50']} ms | {hub['customer_ack_ratio_p50']}× |",
+            f"| agent reply → customer's socket (p50 / p95) | {hub['agent_to_customer_ms_p50']} / {hub['agent_to_customer_ms_p95']} ms"
+            f" | same | {hub['agent_to_customer_ratio_p50']}× |",
+            f"| hub memory (RSS) idle → after {hub['conversations']} conversations | {hub['rss_mib_idle']} → {hub['rss_mib_after']} MiB | — | — |",
+            f"| NLU parse of one message (p50 / p95, {nlu['messages']} held-out messages) | {nlu['model_parse_ms_p50']} / {nlu['model_parse_ms_p95']} ms"
+            f" | spaCy pipeline alone: {nlu['baseline_spacy_ms_p50']} ms | {nlu['ratio_p50']}× |",
+            END,
+        ]
+    )
 
 
 def main() -> int:
     results = {name: run(name, python, script) for name, python, script in BENCHES}
     page = PAGE.read_text(encoding="utf-8")
     if START in page and END in page:
-        page = page[: page.index(START)] + table(results) + page[page.index(END) + len(END):]
+        page = page[: page.index(START)] + table(results) + page[page.index(END) + len(END) :]
     else:
         page = page.rstrip("\n") + "\n\n## Runtime benchmarks\n\n" + table(results) + "\n"
     PAGE.write_text(page, encoding="utf-8")

@@ -21,7 +21,6 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import List, Set
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTERNAL_INTENTS = {"handoff_resolved"}
@@ -29,18 +28,18 @@ UNUSED_RESPONSE = re.compile(r"The utterance '([^']+)' is not used in any story 
 NO_EXAMPLES = re.compile(r"The intent '([^']+)' is listed in the domain file, but is not found in the NLU")
 
 
-def names_in_code() -> Set[str]:
+def names_in_code() -> set[str]:
     """Response names (``utter_…``) that appear literally, or as an f-string prefix, in code."""
-    names: Set[str] = set()
+    names: set[str] = set()
     for folder in ("bot/actions", "handoff"):
         for path in (ROOT / folder).rglob("*.py"):
             names.update(re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8")))
     return names
 
 
-def explained(response: str, code_names: Set[str], form_slots: Set[str]) -> bool:
+def explained(response: str, code_names: set[str], form_slots: set[str]) -> bool:
     """True when something other than a rule or story is shown to say ``response``."""
-    if response.startswith("utter_ask_") and response[len("utter_ask_"):] in form_slots:
+    if response.startswith("utter_ask_") and response[len("utter_ask_") :] in form_slots:
         return True
     if response.startswith("utter_canned_"):
         return True
@@ -77,11 +76,10 @@ def main() -> int:
         ]
         validator.warn_if_config_mandatory_keys_are_not_set()
 
-    form_slots = {slot for form in validator.domain.forms.values()
-                  for slot in form.get("required_slots", [])}
+    form_slots = {slot for form in validator.domain.forms.values() for slot in form.get("required_slots", [])}
     code_names = names_in_code()
-    problems: List[str] = []
-    accepted: List[str] = []
+    problems: list[str] = []
+    accepted: list[str] = []
     for warning in caught:
         text = str(warning.message)
         if not issubclass(warning.category, UserWarning) or any(
@@ -102,8 +100,10 @@ def main() -> int:
     failed_checks = [str(i) for i, ok in enumerate(checks) if ok is False]
     for problem in problems:
         print(f"WARNING: {problem}")
-    print(f"rasa data validate: {len(problems)} warning(s); {len(accepted)} explained "
-          f"(said by actions, forms, the hub or the console, or triggered by the hub)")
+    print(
+        f"rasa data validate: {len(problems)} warning(s); {len(accepted)} explained "
+        f"(said by actions, forms, the hub or the console, or triggered by the hub)"
+    )
     if failed_checks and not problems:
         print(f"validation checks failed: {', '.join(failed_checks)}")
     return 1 if problems or failed_checks else 0

@@ -76,9 +76,7 @@ async def _agents(args) -> int:
             for email, name, skills, capacity, gender in DEMO_AGENTS:
                 existing = await store.by_email(email)
                 if existing is None:
-                    await store.create(
-                        email, name, password, skills, capacity, gender=gender
-                    )
+                    await store.create(email, name, password, skills, capacity, gender=gender)
                     print(f"created demo agent {name} <{email}>")
                 elif not existing.gender:
                     await store.update(existing.id, gender=gender)
@@ -101,9 +99,7 @@ def _serve() -> int:
     settings = Settings.from_env()
     # the hub's own loggers get one handler; Sanic configures its own loggers
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     hub_logger = logging.getLogger("handoff")
     hub_logger.addHandler(handler)
     hub_logger.setLevel(os.environ.get("HUB_LOG_LEVEL", "INFO").upper())
@@ -128,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     add = actions.add_parser("add", help="create an agent")
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True)
-    add.add_argument(
-        "--skills", default="", help="comma-separated problem types; empty = all"
-    )
+    add.add_argument("--skills", default="", help="comma-separated problem types; empty = all")
     add.add_argument("--capacity", type=int, default=3)
     add.add_argument(
         "--gender",
@@ -144,9 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--email", required=True)
         if action == "set-password":
             cmd.add_argument("--password")
-    actions.add_parser(
-        "seed-demo", help="create the demo agents Serena and Marco (idempotent)"
-    )
+    actions.add_parser("seed-demo", help="create the demo agents Serena and Marco (idempotent)")
     args = parser.parse_args(argv)
     try:
         if args.command == "agents":

@@ -49,9 +49,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     app.config.ACCESS_LOG = settings.access_log
     app.config.FALLBACK_ERROR_FORMAT = "json"
-    app.config.TOUCHUP = (
-        False  # source rewriting breaks when several apps start in one process (tests)
-    )
+    app.config.TOUCHUP = False  # source rewriting breaks when several apps start in one process (tests)
     app.ctx.settings = settings
 
     app.blueprint(customer.bp)
@@ -65,9 +63,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
         redact.install()
         responses = Responses.load(settings.domain_path)
         canned = load_canned_selection(settings.canned_path)
-        redis = Redis.from_url(
-            settings.redis_url, decode_responses=True, health_check_interval=30
-        )
+        redis = Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
         hub = Hub(settings, redis, responses, rasa)
         hub.canned_selection = canned
@@ -94,9 +90,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
         hub: Hub = request.app.ctx.hub
         if kind == "internal":
             token = bearer(request)
-            if not token or not hmac.compare_digest(
-                token.encode(), settings.internal_token.encode()
-            ):
+            if not token or not hmac.compare_digest(token.encode(), settings.internal_token.encode()):
                 return _unauthorized()
         elif kind == "conversation":
             cid = request.match_info.get("conversation_id", "")
@@ -105,9 +99,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
             websocket = bool(getattr(route.extra, "websocket", False))
             request.ctx.ws_reject = None
             try:
-                payload = hub.verify_conversation_token(
-                    bearer(request, allow_query=True), cid
-                )
+                payload = hub.verify_conversation_token(bearer(request, allow_query=True), cid)
             except TokenError:
                 if websocket:
                     request.ctx.ws_reject = (WS_UNAUTHORIZED, "unauthorized")
@@ -127,9 +119,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
             request.ctx.visitor_id = payload.get("vid", "")
         elif kind == "agent":
             try:
-                request.ctx.agent = await hub.authenticate_agent(
-                    bearer(request, allow_query=True)
-                )
+                request.ctx.agent = await hub.authenticate_agent(bearer(request, allow_query=True))
             except TokenError:
                 return _unauthorized()
         return None
@@ -166,8 +156,6 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
     async def preflight(request: Request, exc: MethodNotAllowed):
         if request.method == "OPTIONS":
             return empty(status=204, headers=cors_headers(request))
-        return json_response(
-            {"error": "method_not_allowed", "message": str(exc)}, status=405
-        )
+        return json_response({"error": "method_not_allowed", "message": str(exc)}, status=405)
 
     return app

@@ -41,9 +41,7 @@ class EventBus:
                 self.channel,
                 json.dumps(message, ensure_ascii=False, separators=(",", ":")),
             )
-        except (
-            Exception
-        ):  # the stream is the source of truth; sockets catch up on their own
+        except Exception:  # the stream is the source of truth; sockets catch up on their own
             log.warning("publish failed", exc_info=True)
 
     def on_reconnect(self, callback: Callable[[], Awaitable[None]]) -> None:
@@ -70,9 +68,7 @@ class EventBus:
         try:
             await asyncio.wait_for(self._ready.wait(), timeout=5)
         except TimeoutError:
-            log.warning(
-                "pub/sub subscription not ready after 5 s; continuing (sockets poll too)"
-            )
+            log.warning("pub/sub subscription not ready after 5 s; continuing (sockets poll too)")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -89,9 +85,7 @@ class EventBus:
             try:
                 await pubsub.subscribe(self.channel)
                 self._ready.set()
-                if (
-                    not first
-                ):  # events may have been published while we were away: catch up
+                if not first:  # events may have been published while we were away: catch up
                     for cid, listeners in list(self.conv_listeners.items()):
                         for listener in list(listeners):
                             await listener({"k": "wake", "c": cid})

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Optional
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +45,9 @@ def free_port(preferred: Optional[int] = None) -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(check, timeout: float, what: str, proc: Optional[subprocess.Popen] = None,
-             log: Optional[Path] = None) -> None:
+def wait_for(
+    check, timeout: float, what: str, proc: Optional[subprocess.Popen] = None, log: Optional[Path] = None
+) -> None:
     """Poll ``check()`` until it is true; fail early if ``proc`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -71,7 +72,7 @@ def http_ok(url: str) -> bool:
         return False
 
 
-def redis_env(url: str) -> Dict[str, str]:
+def redis_env(url: str) -> dict[str, str]:
     """The variables endpoints.yml reads, from a redis:// URL."""
     parsed = urlparse(url)
     if parsed.scheme not in {"redis", "rediss"}:
@@ -84,10 +85,10 @@ def redis_env(url: str) -> Dict[str, str]:
     }
 
 
-def load_secrets(run_dir: Path) -> Dict[str, str]:
+def load_secrets(run_dir: Path) -> dict[str, str]:
     """HUB_INTERNAL_TOKEN and HUB_SECRET from the environment, else generated once into run_dir."""
     store = run_dir / "secrets.env"
-    saved: Dict[str, str] = {}
+    saved: dict[str, str] = {}
     if store.exists():
         for line in store.read_text().splitlines():
             key, _, value = line.partition("=")
@@ -111,9 +112,9 @@ class Stack:
     rasa_port: int = 5005
     actions_port: int = 5055
     seed_demo: bool = True
-    extra_env: Dict[str, str] = field(default_factory=dict)
-    processes: List[tuple] = field(default_factory=list)
-    env: Dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: list[tuple] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def hub_url(self) -> str:
@@ -125,16 +126,17 @@ class Stack:
         """Rasa's base URL."""
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def _spawn(self, name: str, argv: List[str], env: Dict[str, str]) -> tuple:
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> tuple:
         log = self.run_dir / f"{name}.log"
         handle = open(log, "ab")
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
         entry = (name, proc, log)
         self.processes.append(entry)
         return entry
 
-    def start(self, say=print) -> "Stack":
+    def start(self, say=print) -> Stack:
         """Start everything and wait until the hub is healthy."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if not MODEL.exists():
@@ -146,41 +148,72 @@ class Stack:
             self.redis_url = env.get("REDIS_URL") or self._start_redis(env, say)
         env["REDIS_URL"] = self.redis_url
         env.update(redis_env(self.redis_url))
-        env.update({
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
-            "TRACKER_RECORD_EXP": env.get("TRACKER_RECORD_EXP", str(30 * 24 * 3600)),
-            "HUB_URL": self.hub_url,
-            "HUB_HOST": env.get("HUB_HOST", "127.0.0.1"),
-            "HUB_PORT": str(self.hub_port),
-            "RASA_URL": self.rasa_url,
-            "SANIC_HOST": "127.0.0.1",
-        })
+        env.update(
+            {
+                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+                "TRACKER_RECORD_EXP": env.get("TRACKER_RECORD_EXP", str(30 * 24 * 3600)),
+                "HUB_URL": self.hub_url,
+                "HUB_HOST": env.get("HUB_HOST", "127.0.0.1"),
+                "HUB_PORT": str(self.hub_port),
+                "RASA_URL": self.rasa_url,
+                "SANIC_HOST": "127.0.0.1",
+            }
+        )
         self.env = env
 
         say(f"… action server on 127.0.0.1:{self.actions_port}")
         _, actions, actions_log = self._spawn(
-            "actions", [str(BOT_PY), "-m", "rasa_sdk", "--actions", "bot.actions",
-                        "-p", str(self.actions_port)], env)
+            "actions",
+            [str(BOT_PY), "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(self.actions_port)],
+            env,
+        )
         say(f"… Rasa on 127.0.0.1:{self.rasa_port} (loading the model takes a little while)")
         _, rasa, rasa_log = self._spawn(
-            "rasa", [str(BOT_PY), "-m", "rasa", "run", "--enable-api", "-i", "127.0.0.1",
-                     "-p", str(self.rasa_port), "-m", str(MODEL), "--endpoints", "endpoints.yml",
-                     "--credentials", "credentials.yml"], env)
+            "rasa",
+            [
+                str(BOT_PY),
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(self.rasa_port),
+                "-m",
+                str(MODEL),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            env,
+        )
         if self.seed_demo:
-            seeded = subprocess.run([str(HUB_PY), "-m", "handoff", "agents", "seed-demo"], cwd=ROOT,
-                                    env=env, capture_output=True, text=True)
+            seeded = subprocess.run(
+                [str(HUB_PY), "-m", "handoff", "agents", "seed-demo"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if seeded.returncode != 0:
                 raise RuntimeError(f"seeding the demo agents failed:\n{seeded.stdout}{seeded.stderr}")
         say(f"… hub on {self.hub_url}")
         _, hub, hub_log = self._spawn("hub", [str(HUB_PY), "-m", "handoff"], env)
 
         wait_for(lambda: http_ok(f"{self.rasa_url}/webhooks/rest/"), 240, "Rasa", rasa, rasa_log)
-        wait_for(lambda: http_ok(f"http://127.0.0.1:{self.actions_port}/health"), 120,
-                 "the action server", actions, actions_log)
+        wait_for(
+            lambda: http_ok(f"http://127.0.0.1:{self.actions_port}/health"),
+            120,
+            "the action server",
+            actions,
+            actions_log,
+        )
         wait_for(lambda: http_ok(f"{self.hub_url}/v1/health"), 60, "the hub", hub, hub_log)
         return self
 
-    def _start_redis(self, env: Dict[str, str], say) -> str:
+    def _start_redis(self, env: dict[str, str], say) -> str:
         binary = shutil.which("redis-server")
         if not binary:
             raise RuntimeError("redis-server is not on PATH: install Redis or set REDIS_URL")
@@ -188,9 +221,25 @@ class Stack:
         data = self.run_dir / "redis"
         data.mkdir(parents=True, exist_ok=True)
         say(f"… private Redis with AOF on 127.0.0.1:{port} (data in {data})")
-        _, proc, log = self._spawn("redis", [
-            binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
-            "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""], env)
+        _, proc, log = self._spawn(
+            "redis",
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(data),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+            ],
+            env,
+        )
 
         def pong() -> bool:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
@@ -209,13 +258,13 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every child (SIGTERM, then SIGKILL), hub first, Redis last."""
-        for name, proc, _ in reversed(self.processes):
+        for _name, proc, _ in reversed(self.processes):
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
-        for name, proc, _ in reversed(self.processes):
+        for _name, proc, _ in reversed(self.processes):
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -226,9 +275,11 @@ class Stack:
 
 def main() -> int:
     """`make run`."""
-    stack = Stack(hub_port=int(os.environ.get("HUB_PORT", "8080")),
-                  rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-                  actions_port=int(os.environ.get("ACTIONS_PORT", "5055")))
+    stack = Stack(
+        hub_port=int(os.environ.get("HUB_PORT", "8080")),
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         stack.start()

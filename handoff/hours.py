@@ -38,9 +38,7 @@ class BusinessHours:
         for part in parts:
             tokens = part.replace(",", " ").split()
             if len(tokens) < 2:
-                raise ValueError(
-                    f"{part!r}: expected '<days> HH:MM-HH:MM', e.g. 'mon-fri 09:00-18:00'"
-                )
+                raise ValueError(f"{part!r}: expected '<days> HH:MM-HH:MM', e.g. 'mon-fri 09:00-18:00'")
             day_spec, ranges = tokens[0].lower(), tokens[1:]
             days: list[int] = []
             for piece in day_spec.split("+"):
@@ -50,9 +48,7 @@ class BusinessHours:
                         raise ValueError(f"{piece!r} is not a day range like mon-fri")
                     a, b = DAYS.index(start), DAYS.index(end)
                     if a > b:
-                        raise ValueError(
-                            f"{piece!r}: the first day must come before the last"
-                        )
+                        raise ValueError(f"{piece!r}: the first day must come before the last")
                     days.extend(range(a, b + 1))
                 elif piece in DAYS:
                     days.append(DAYS.index(piece))
@@ -65,9 +61,7 @@ class BusinessHours:
                 opens = _clock(match.group(1), match.group(2), text)
                 closes = _clock(match.group(3), match.group(4), text)
                 if opens is None or (closes is not None and closes <= opens):
-                    raise ValueError(
-                        f"{text!r}: closing time must be after opening time"
-                    )
+                    raise ValueError(f"{text!r}: closing time must be after opening time")
                 for day in days:
                     per_day[day].append((opens, closes))
         return cls(tuple(tuple(w) for w in per_day))

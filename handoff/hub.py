@@ -78,17 +78,13 @@ def validate_summary(summary: Any) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in summary.items():
         if not isinstance(key, str) or not SUMMARY_KEY_RE.match(key):
-            raise ClientError(
-                "invalid_summary", f"summary key {str(key)[:40]!r} is not a field name"
-            )
+            raise ClientError("invalid_summary", f"summary key {str(key)[:40]!r} is not a field name")
         if isinstance(value, dict):
             if key != "order":
                 raise ClientError("invalid_summary", f"summary.{key} must be a string")
         elif isinstance(value, list):
             if not all(isinstance(v, (str, int, float)) for v in value):
-                raise ClientError(
-                    "invalid_summary", f"summary.{key} must be a list of strings"
-                )
+                raise ClientError("invalid_summary", f"summary.{key} must be a list of strings")
             value = [str(v).strip()[:500] for v in value][:30]
         elif isinstance(value, bool):
             value = "yes" if value else "no"
@@ -108,9 +104,7 @@ def validate_summary(summary: Any) -> dict[str, Any]:
 class Hub(RoutingMixin, ConsoleViewsMixin):
     """Conversations, the Rasa bridge, hand-offs and agents' actions (routing and views in mixins)."""
 
-    def __init__(
-        self, settings: Settings, redis, responses: Responses, rasa: RasaClient
-    ):
+    def __init__(self, settings: Settings, redis, responses: Responses, rasa: RasaClient):
         self.settings = settings
         self.r = redis
         self.responses = responses
@@ -120,32 +114,24 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         self.convs = ConversationStore(redis, self.keys, ttl)
         self.agents = AgentStore(redis, self.keys, settings.heartbeat_timeout, ttl)
         self.tickets = TicketStore(redis, self.keys, ttl)
-        self.queue = QueueStore(
-            redis, self.keys, ttl, settings.default_handling_seconds
-        )
+        self.queue = QueueStore(redis, self.keys, ttl, settings.default_handling_seconds)
         self.limits = RateLimiter(redis, self.keys)
         self.bus = EventBus(redis, self.keys.channel())
         self.signer = Signer(settings.secret)
         self._bot_workers: dict[str, asyncio.Task] = {}
         self._bot_kicked: set[str] = set()
-        self.owner = (
-            f"{os.getpid()}:{uuid.uuid4().hex[:12]}"  # this process, for bot leases
-        )
+        self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"  # this process, for bot leases
         self._tasks: set[asyncio.Task] = set()
         self._drain_lock = asyncio.Lock()
         self._positions_lock = asyncio.Lock()
         self._sweeper: asyncio.Task | None = None
-        self.canned_selection: list[dict[str, str]] | None = (
-            None  # from the canned file, if any
-        )
+        self.canned_selection: list[dict[str, str]] | None = None  # from the canned file, if any
 
     # lifecycle ------------------------------------------------------------
     async def start(self, sweeper: bool = True) -> None:
         await self.bus.start()
         if sweeper:
-            self._sweeper = asyncio.create_task(
-                self._sweep_forever(), name="hub-sweeper"
-            )
+            self._sweeper = asyncio.create_task(self._sweep_forever(), name="hub-sweeper")
 
     async def stop(self) -> None:
         if self._sweeper:
@@ -205,9 +191,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
     # agent tokens -------------------------------------------------------------
     def issue_agent_token(self, agent: Agent) -> dict[str, Any]:
         ttl = self.settings.agent_token_ttl
-        token = self.signer.sign(
-            "agent", {"sub": agent.id, "ver": agent.token_version}, ttl=ttl
-        )
+        token = self.signer.sign("agent", {"sub": agent.id, "ver": agent.token_version}, ttl=ttl)
         return {
             "token": token,
             "expires_at": int(time.time() + ttl),
@@ -224,9 +208,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
 
     # customers --------------------------------------------------------------
     async def create_conversation(self, visitor_token: Any, ip: str) -> dict[str, str]:
-        if not await self.limits.hit(
-            "conv", ip or "-", self.settings.rate_conversations_per_minute
-        ):
+        if not await self.limits.hit("conv", ip or "-", self.settings.rate_conversations_per_minute):
             raise ClientError(
                 "rate_limited",
                 "too many new conversations from this address; retry in a minute",
@@ -244,9 +226,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         ttl = self.settings.retention_seconds
         return {
             "conversation_id": cid,
-            "token": self.signer.sign(
-                "conversation", {"cid": cid, "vid": visitor_id}, ttl=ttl
-            ),
+            "token": self.signer.sign("conversation", {"cid": cid, "vid": visitor_id}, ttl=ttl),
             "visitor_token": self.signer.sign("visitor", {"vid": visitor_id}, ttl=ttl),
         }
 
@@ -281,9 +261,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             )
         return client_id
 
-    async def customer_message(
-        self, cid: str, visitor_id: str, body: Any
-    ) -> dict[str, Any]:
+    async def customer_message(self, cid: str, visitor_id: str, body: Any) -> dict[str, Any]:
         """Validate, store once per client_id, ack; in bot mode forward it to Rasa (in order)."""
         if not isinstance(body, dict):
             raise ClientError("invalid_json", "the body must be a JSON object")
@@ -291,9 +269,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             raise ClientError("unknown_type", "expected type 'message'")
         client_id = self._check_client_id(body.get("client_id"))
         payload = body.get("payload")
-        if payload is not None and (
-            not isinstance(payload, str) or not payload or len(payload) > 500
-        ):
+        if payload is not None and (not isinstance(payload, str) or not payload or len(payload) > 500):
             raise ClientError(
                 "invalid_payload",
                 "payload must be one of the buttons of the latest bot message",
@@ -304,16 +280,10 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             return {"type": "ack", "client_id": client_id, "id": known}
         conv = await self.convs.get(cid)
         if conv is None:
-            raise NotFound(
-                "conversation_not_found", "this conversation does not exist (any more)"
-            )
+            raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
         if payload is not None:
             button = next(
-                (
-                    b
-                    for b in conv["buttons"]
-                    if isinstance(b, dict) and b.get("payload") == payload
-                ),
+                (b for b in conv["buttons"] if isinstance(b, dict) and b.get("payload") == payload),
                 None,
             )
             if button is None:
@@ -322,12 +292,8 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
                     "payload must be one of the buttons of the latest bot message",
                 )
             text = text or str(button.get("title") or payload)
-        if not await self.limits.hit(
-            "msg", cid, self.settings.rate_messages_per_minute
-        ):
-            raise ClientError(
-                "rate_limited", "too many messages; slow down a little", 429
-            )
+        if not await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute):
+            raise ClientError("rate_limited", "too many messages; slow down a little", 429)
         event = {
             "type": "message",
             "from": "customer",
@@ -340,9 +306,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             "visitor_id": visitor_id or conv.get("visitor_id", ""),
         }
         # the pending bot turn is recorded atomically with the message (if in bot mode then)
-        eid, new, stored, queued = await self.convs.append(
-            cid, event, client_id, bot_turn=turn
-        )
+        eid, new, stored, queued = await self.convs.append(cid, event, client_id, bot_turn=turn)
         if new:
             await self._publish_event(cid, stored)
         if queued:
@@ -403,9 +367,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
                 except Exception:
                     log.exception("bot turn failed for conversation %s", cid)
                     # skip it (as a poison message would otherwise block the conversation)
-                    await self.convs.finish_bot_turn(
-                        cid, str(turn.get("eid")), [], None
-                    )
+                    await self.convs.finish_bot_turn(cid, str(turn.get("eid")), [], None)
         finally:
             if renewer is not None:
                 renewer.cancel()
@@ -440,26 +402,20 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             return
         typing = asyncio.create_task(self._keep_typing(cid))
         try:
-            items = await self.rasa.send(
-                cid, message, {"visitor_id": turn.get("visitor_id") or ""}
-            )
+            items = await self.rasa.send(cid, message, {"visitor_id": turn.get("visitor_id") or ""})
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", cid, exc)
             typing.cancel()
             apology = self.responses.render("utter_hub_bot_unavailable")
             if await self._finish_bot_turn(cid, turn_eid, [apology]):
-                result = await self.handoff(
-                    cid, "bot_unavailable", {"customer_words": text}
-                )
+                result = await self.handoff(cid, "bot_unavailable", {"customer_words": text})
                 await self.announce_handoff(cid, result)
             return
         finally:
             typing.cancel()
         await self._finish_bot_turn(cid, turn_eid, items)
 
-    async def _finish_bot_turn(
-        self, cid: str, turn_eid: str, items: list[dict[str, Any]]
-    ) -> bool:
+    async def _finish_bot_turn(self, cid: str, turn_eid: str, items: list[dict[str, Any]]) -> bool:
         """Store the answer to a pending turn once (atomically with removing the turn)."""
         events, buttons = self._bot_events(items)
         stored = await self.convs.finish_bot_turn(cid, turn_eid, events, buttons)
@@ -539,9 +495,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
     ) -> dict[str, Any]:
         """Open a hand-off (exactly one per conversation, however many race); idempotent."""
         if reason not in REASONS:
-            raise ClientError(
-                "invalid_reason", f"reason must be one of {', '.join(REASONS)}"
-            )
+            raise ClientError("invalid_reason", f"reason must be one of {', '.join(REASONS)}")
         if priority not in (None, "normal", "high"):
             raise ClientError("invalid_priority", "priority must be 'normal' or 'high'")
         if ticket_id is not None and not is_ticket_id(ticket_id):
@@ -571,18 +525,12 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
                     await self.tickets.reopen(tid, cid, merged)
             return await self.handoff_state(cid)
         try:
-            return await self._open_handoff(
-                cid, reason, summary, ticket_id, priority, now
-            )
+            return await self._open_handoff(cid, reason, summary, ticket_id, priority, now)
         except Exception:
-            await self.convs.set_fields(
-                cid, {"status": previous if previous in ("bot", "") else "bot"}
-            )
+            await self.convs.set_fields(cid, {"status": previous if previous in ("bot", "") else "bot"})
             raise
 
-    async def _open_handoff(
-        self, cid, reason, summary, ticket_id, priority, now
-    ) -> dict[str, Any]:
+    async def _open_handoff(self, cid, reason, summary, ticket_id, priority, now) -> dict[str, Any]:
         conv = await self.convs.get(cid) or {}
         visitor_id = conv.get("visitor_id", "")
         merged = {**(conv.get("summary") or {}), **summary}
@@ -620,9 +568,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
                 "queue_position": "",
             },
         )
-        status, agent = await self._place(
-            cid, sticky, merged.get("problem_type") or "", priority, now
-        )
+        status, agent = await self._place(cid, sticky, merged.get("problem_type") or "", priority, now)
         result: dict[str, Any] = {"status": status, "agent": None, "ticket_id": tid}
         event: dict[str, Any] = {
             "type": "handoff",
@@ -661,9 +607,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
                 409,
             )
         if result != 1:
-            raise ClientError(
-                "not_claimable", "this conversation is not waiting for an agent", 409
-            )
+            raise ClientError("not_claimable", "this conversation is not waiting for an agent", 409)
         await self._announce_assigned(cid, agent.id)
         await self.queue_changed()
         return await self.conversation_view(cid)
@@ -673,9 +617,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         if conv is None:
             raise NotFound("conversation_not_found", "unknown conversation")
         if conv.get("status") != "assigned" or conv.get("agent_id") != agent.id:
-            raise ClientError(
-                "not_assigned", "this conversation is not assigned to you", 409
-            )
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
         return conv
 
     async def agent_message(self, cid: str, agent: Agent, body: Any) -> dict[str, Any]:
@@ -705,14 +647,10 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
             "ts": time.time(),
         }
         await self.convs.add_note(cid, note)
-        await self.notify_agent(
-            None, {"type": "note", "conversation_id": cid, "note": note}
-        )
+        await self.notify_agent(None, {"type": "note", "conversation_id": cid, "note": note})
         return note
 
-    async def transfer(
-        self, cid: str, agent: Agent, to_id: Any, note: Any = None
-    ) -> dict[str, Any]:
+    async def transfer(self, cid: str, agent: Agent, to_id: Any, note: Any = None) -> dict[str, Any]:
         if not isinstance(to_id, str) or not to_id:
             raise ClientError("invalid_agent_id", "agent_id is required")
         if note is not None:
@@ -722,18 +660,14 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         if target is None or target.disabled:
             raise NotFound("agent_not_found", "unknown agent")
         if target.id == agent.id:
-            raise ClientError(
-                "invalid_agent_id", "you cannot transfer a conversation to yourself"
-            )
+            raise ClientError("invalid_agent_id", "you cannot transfer a conversation to yourself")
         if await self.agents.presence(target.id) == "offline":
             raise ClientError("agent_offline", f"{target.name} is offline", 409)
         result = await self.convs.transfer(cid, agent.id, target.id)
         if result == -1:
             raise ClientError("at_capacity", f"{target.name} is at capacity", 409)
         if result != 1:
-            raise ClientError(
-                "not_assigned", "this conversation is not assigned to you", 409
-            )
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
         if note:
             await self.convs.add_note(
                 cid,
@@ -764,9 +698,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         now = time.time()
         ok, assigned_at = await self.convs.resolve(cid, agent.id, now)
         if not ok:
-            raise ClientError(
-                "not_assigned", "this conversation is not assigned to you", 409
-            )
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
         if assigned_at:
             await self.queue.record_handling(now - assigned_at)
         tid = await self.r.hget(self.keys.conv(cid), "ticket_id")
@@ -796,11 +728,7 @@ class Hub(RoutingMixin, ConsoleViewsMixin):
         await self.bot_items(cid, messages)
 
     async def rate(self, cid: str, rating: Any) -> dict[str, Any]:
-        if (
-            isinstance(rating, bool)
-            or not isinstance(rating, int)
-            or not 1 <= rating <= 5
-        ):
+        if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
             raise ClientError("invalid_rating", "rating must be an integer from 1 to 5")
         conv = await self.convs.get(cid)
         if conv is None:

@@ -34,9 +34,7 @@ def new_ticket_id() -> str:
 
 def is_ticket_id(value: object) -> bool:
     return (
-        isinstance(value, str)
-        and bool(TICKET_RE.match(value))
-        and any(c in TICKET_DIGITS for c in value[1:])
+        isinstance(value, str) and bool(TICKET_RE.match(value)) and any(c in TICKET_DIGITS for c in value[1:])
     )
 
 

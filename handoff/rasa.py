@@ -23,9 +23,7 @@ class RasaClient:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def send(
-        self, sender: str, message: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         body = {"sender": sender, "message": message, "metadata": metadata}
         data = await self._post("/webhooks/rest/webhook", body)
         if not isinstance(data, list):
@@ -34,9 +32,7 @@ class RasaClient:
 
     async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
         # no output_channel: Rasa then collects the bot's answers into the response's "messages"
-        data = await self._post(
-            f"/conversations/{sender}/trigger_intent", {"name": intent}
-        )
+        data = await self._post(f"/conversations/{sender}/trigger_intent", {"name": intent})
         messages = data.get("messages") if isinstance(data, dict) else None
         return [m for m in messages or [] if isinstance(m, dict)]
 
@@ -47,16 +43,12 @@ class RasaClient:
             return False, type(exc).__name__
         return response.status_code < 500, f"HTTP {response.status_code}"
 
-    async def _post(
-        self, path: str, body: dict[str, Any], params: dict[str, str] | None = None
-    ) -> Any:
+    async def _post(self, path: str, body: dict[str, Any], params: dict[str, str] | None = None) -> Any:
         params = dict(params or {})
         if self.token:
             params["token"] = self.token
         try:
-            response = await self._client.post(
-                self.base_url + path, json=body, params=params or None
-            )
+            response = await self._client.post(self.base_url + path, json=body, params=params or None)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from None
         if response.status_code >= 300:

@@ -11,9 +11,7 @@ CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 
 def redact(text: str) -> str:
     text = EMAIL.sub("[email]", text)
-    return CARD.sub(
-        lambda m: "[card]" if _luhn(re.sub(r"\D", "", m.group(0))) else m.group(0), text
-    )
+    return CARD.sub(lambda m: "[card]" if _luhn(re.sub(r"\D", "", m.group(0))) else m.group(0), text)
 
 
 def _luhn(digits: str) -> bool:

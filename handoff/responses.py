@@ -39,13 +39,9 @@ class Responses:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except FileNotFoundError:
-            raise ResponsesError(
-                f"domain file not found: {path} (set SPORTELLO_DOMAIN)"
-            ) from None
+            raise ResponsesError(f"domain file not found: {path} (set SPORTELLO_DOMAIN)") from None
         except yaml.YAMLError as exc:
-            raise ResponsesError(
-                f"domain file {path} is not valid YAML: {exc}"
-            ) from None
+            raise ResponsesError(f"domain file {path} is not valid YAML: {exc}") from None
         raw = data.get("responses") or {}
         if not isinstance(raw, dict):
             raise ResponsesError(f"{path}: 'responses' must be a mapping")
@@ -55,9 +51,7 @@ class Responses:
                 responses[str(name)] = [v for v in variations if isinstance(v, dict)]
         missing = [name for name in required if not responses.get(name)]
         if missing:
-            raise ResponsesError(
-                f"{path} lacks the response(s) the hub needs: {', '.join(missing)}"
-            )
+            raise ResponsesError(f"{path} lacks the response(s) the hub needs: {', '.join(missing)}")
         return cls(responses)
 
     def has(self, name: str) -> bool:
@@ -74,9 +68,7 @@ class Responses:
         """Pick a variation without a condition and fill its {placeholders}; returns {text, buttons?}."""
         candidates = self._candidates(name)
         if not candidates:
-            raise ResponsesError(
-                f"no usable variation for response {name!r} in domain.yml"
-            )
+            raise ResponsesError(f"no usable variation for response {name!r} in domain.yml")
         chosen = self._rng.choice(candidates)
         out: dict[str, Any] = {"text": fill(chosen["text"], values)}
         buttons = chosen.get("buttons")
@@ -94,9 +86,7 @@ class Responses:
     def text(self, name: str, **values: Any) -> str:
         return self.render(name, **values)["text"]
 
-    def canned(
-        self, selection: list[dict[str, str]] | None = None
-    ) -> list[dict[str, str]]:
+    def canned(self, selection: list[dict[str, str]] | None = None) -> list[dict[str, str]]:
         """Canned replies for agents, texts always from `utter_canned_*` responses.
 
         `selection` (from the canned file) picks, orders and titles them: [{id, title}]; without it
@@ -134,12 +124,8 @@ def load_canned_selection(path: Path | None) -> list[dict[str, str]] | None:
         raise ResponsesError(f"canned file {path} must be a list of {{id, title}}")
     selection = []
     for entry in data:
-        if not isinstance(entry, dict) or not str(entry.get("id", "")).startswith(
-            CANNED_PREFIX
-        ):
-            raise ResponsesError(
-                f"canned file {path}: every entry needs an id starting with {CANNED_PREFIX}"
-            )
+        if not isinstance(entry, dict) or not str(entry.get("id", "")).startswith(CANNED_PREFIX):
+            raise ResponsesError(f"canned file {path}: every entry needs an id starting with {CANNED_PREFIX}")
         if "text" in entry:
             raise ResponsesError(
                 f"canned file {path}: texts are customer-facing words and live in domain.yml ({entry['id']})"

@@ -28,9 +28,7 @@ def _parse_duration(name: str, raw: str) -> float:
     try:
         value = float(text) * factor
     except ValueError:
-        raise SettingsError(
-            f"{name}={raw!r} is not a duration (e.g. 30, 15m, 12h, 2d)"
-        ) from None
+        raise SettingsError(f"{name}={raw!r} is not a duration (e.g. 30, 15m, 12h, 2d)") from None
     if value <= 0:
         raise SettingsError(f"{name}={raw!r} must be greater than zero")
     return value
@@ -82,9 +80,7 @@ class Settings:
         return replace(self, **changes)
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, require_secrets: bool = True
-    ) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, require_secrets: bool = True) -> Settings:
         """Read every setting from the environment; raise SettingsError for bad values.
 
         `require_secrets=False` is for the agents CLI, which only needs Redis.
@@ -124,9 +120,7 @@ class Settings:
         def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
             value = get(name, default)
             if not value.startswith(tuple(s + "://" for s in schemes)):
-                raise SettingsError(
-                    f"{name}={value!r} must start with one of {', '.join(schemes)}://"
-                )
+                raise SettingsError(f"{name}={value!r} must start with one of {', '.join(schemes)}://")
             return value.rstrip("/")
 
         def path(name: str, default: Path) -> Path:
@@ -137,23 +131,18 @@ class Settings:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(
-                f"HUB_TIMEZONE={timezone!r} is not a known time zone"
-            ) from None
+            raise SettingsError(f"HUB_TIMEZONE={timezone!r} is not a known time zone") from None
 
         raw_hours = get("BUSINESS_HOURS")
         try:
-            hours = (
-                BusinessHours.parse(raw_hours) if raw_hours else BusinessHours.always()
-            )
+            hours = BusinessHours.parse(raw_hours) if raw_hours else BusinessHours.always()
         except ValueError as exc:
             raise SettingsError(f"BUSINESS_HOURS: {exc}") from None
 
         secret = required("HUB_SECRET")
         if len(secret) < 16:
             raise SettingsError(
-                "HUB_SECRET must be at least 16 characters long"
-                " (32+ random characters recommended)"
+                "HUB_SECRET must be at least 16 characters long (32+ random characters recommended)"
             )
 
         retention_raw = get("RETENTION_DAYS")
@@ -162,17 +151,13 @@ class Settings:
             try:
                 retention = float(retention_raw)
             except ValueError:
-                raise SettingsError(
-                    f"RETENTION_DAYS={retention_raw!r} is not a number"
-                ) from None
+                raise SettingsError(f"RETENTION_DAYS={retention_raw!r} is not a number") from None
             if retention <= 0:
                 raise SettingsError("RETENTION_DAYS must be greater than zero")
 
         prefix = get("HUB_KEY_PREFIX", "sportello:")
         origins_raw = get("HUB_ALLOWED_ORIGINS", "*")
-        origins = tuple(
-            o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip()
-        )
+        origins = tuple(o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip())
 
         access = (get("HUB_ACCESS_LOG", "0") or "0").lower() in (
             "1",
@@ -186,9 +171,7 @@ class Settings:
             secret=secret,
             host=get("HUB_HOST", "127.0.0.1"),
             port=integer("HUB_PORT", 8080, minimum=0),
-            redis_url=url(
-                "REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")
-            ),
+            redis_url=url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
             rasa_url=url("RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
             rasa_token=get("RASA_TOKEN", "") or "",
             rasa_timeout=duration("RASA_TIMEOUT", 15.0),
@@ -201,9 +184,7 @@ class Settings:
             grace_seconds=duration("HUB_GRACE_SECONDS", 120.0),
             sweep_interval=duration("HUB_SWEEP_INTERVAL", 2.0),
             bot_lease_seconds=duration("HUB_BOT_LEASE", 10.0),
-            rate_conversations_per_minute=integer(
-                "HUB_RATE_CONVERSATIONS_PER_MINUTE", 20
-            ),
+            rate_conversations_per_minute=integer("HUB_RATE_CONVERSATIONS_PER_MINUTE", 20),
             rate_messages_per_minute=integer("HUB_RATE_MESSAGES_PER_MINUTE", 30),
             rate_logins_per_minute=integer("HUB_RATE_LOGINS_PER_MINUTE", 10),
             max_message_length=integer("HUB_MAX_MESSAGE_LENGTH", 2000),

@@ -18,9 +18,7 @@ class TokenError(Exception):
 class Signer:
     def __init__(self, secret: str):
         # a fixed-size HMAC key derived from HUB_SECRET (any length >= 16 characters gives a 256-bit key)
-        self._secret = hashlib.sha256(
-            b"sportello-hub-tokens:" + secret.encode()
-        ).digest()
+        self._secret = hashlib.sha256(b"sportello-hub-tokens:" + secret.encode()).digest()
 
     def sign(self, kind: str, claims: dict[str, Any], ttl: float | None = None) -> str:
         now = int(time.time())

@@ -33,9 +33,7 @@ class ConsoleViewsMixin:
             "reason": conv.get("reason") or None,
             "created_at": float(conv.get("created_at") or 0),
             "handoff_at": float(conv["handoff_at"]) if conv.get("handoff_at") else None,
-            "resolved_at": float(conv["resolved_at"])
-            if conv.get("resolved_at")
-            else None,
+            "resolved_at": float(conv["resolved_at"]) if conv.get("resolved_at") else None,
             "rating": int(conv["rating"]) if conv.get("rating") else None,
         }
         if status == "queued":
@@ -81,9 +79,7 @@ class ConsoleViewsMixin:
         elif status == "resolved":
             ids = await self.convs.resolved_ids(agent.id)
         else:
-            raise ClientError(
-                "invalid_status", "status must be queued, assigned, resolved or offline"
-            )
+            raise ClientError("invalid_status", "status must be queued, assigned, resolved or offline")
         out = []
         for cid in ids:
             try:

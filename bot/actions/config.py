@@ -40,7 +40,7 @@ class Settings:
     order_api_timeout: float
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Read the settings; raise ConfigError on a value that cannot work."""
         store = os.environ.get("ORDER_STORE", "demo").strip().lower()
         if store not in {"demo", "http"}:

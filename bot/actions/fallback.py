@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +13,7 @@ FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def consecutive_intents(tracker: Tracker, intent: Text) -> int:
+def consecutive_intents(tracker: Tracker, intent: str) -> int:
     """How many of the customer's latest messages in a row had ``intent``."""
     count = 0
     for event in reversed(user_events(tracker)):
@@ -25,14 +23,16 @@ def consecutive_intents(tracker: Tracker, intent: Text) -> int:
     return count
 
 
-def intents_since_last_handoff(tracker: Tracker, intent: Text) -> int:
+def intents_since_last_handoff(tracker: Tracker, intent: str) -> int:
     """How many messages with ``intent`` since the last hand-off (or the start)."""
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") == "slot" and event.get("name") == "handoff_status":
             break
-        if event.get("event") == "user" and (
-                (event.get("parse_data") or {}).get("intent") or {}).get("name") == intent:
+        if (
+            event.get("event") == "user"
+            and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == intent
+        ):
             count += 1
     return count
 
@@ -40,16 +40,18 @@ def intents_since_last_handoff(tracker: Tracker, intent: Text) -> int:
 class ActionHandleFallback(Action):
     """Ask to rephrase once; after two misunderstandings in a row, hand off."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_handle_fallback"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Rephrase, or hand off (reason ``frustration`` when the customer is angry, else ``fallback``)."""
-        angry = any(e.get("entity") == "mood" and e.get("value") == FRUSTRATED
-                    for e in tracker.latest_message.get("entities") or [])
+        angry = any(
+            e.get("entity") == "mood" and e.get("value") == FRUSTRATED
+            for e in tracker.latest_message.get("entities") or []
+        )
         if angry:
             # "siete dei buffoni" is not understood as a request, but it must not get "non ho capito".
             dispatcher.utter_message(response="utter_calm_frustration")
@@ -64,13 +66,13 @@ class ActionHandleFallback(Action):
 class ActionHandleOutOfScope(Action):
     """Say honestly what the bot does; the second time, offer a person by handing off."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_handle_out_of_scope"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Explain the scope, or hand off with reason ``fallback`` (never in the middle of a form)."""
         if intents_since_last_handoff(tracker, OUT_OF_SCOPE) >= 2 and not tracker.active_loop_name:
             dispatcher.utter_message(response="utter_out_of_scope_handoff")

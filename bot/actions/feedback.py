@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Text
+from typing import Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,8 +17,11 @@ LOW_RATING = 2
 
 def parse_rating(tracker: Tracker) -> Optional[int]:
     """A 1–5 rating from the ``rating`` entity, or the digit in the message."""
-    candidates = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
-                  if e.get("entity") == "rating"]
+    candidates = [
+        str(e.get("value"))
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") == "rating"
+    ]
     candidates.append(tracker.latest_message.get("text") or "")
     for candidate in candidates:
         match = re.search(r"(?<!\d)([1-5])(?!\d)", candidate)
@@ -30,13 +33,13 @@ def parse_rating(tracker: Tracker) -> Optional[int]:
 class ActionStoreRating(Action):
     """Store the 1–5 rating with the hub and thank the customer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_store_rating"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Send the rating; a low one is acknowledged as such."""
         rating = parse_rating(tracker)
         if rating is None:
@@ -47,5 +50,6 @@ class ActionStoreRating(Action):
         except HubUnavailable:
             pass  # the thanks still stands; the hub logs nothing lost but the score
         dispatcher.utter_message(
-            response="utter_thank_rating_low" if rating <= LOW_RATING else "utter_thank_rating")
+            response="utter_thank_rating_low" if rating <= LOW_RATING else "utter_thank_rating"
+        )
         return [SlotSet("rating", str(rating))]

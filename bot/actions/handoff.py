@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -23,14 +23,14 @@ REASON_BY_INTENT = {
 }
 
 
-def user_events(tracker: Tracker) -> List[Dict[Text, Any]]:
+def user_events(tracker: Tracker) -> list[dict[str, Any]]:
     """The customer's messages in this conversation, oldest first."""
     return [e for e in tracker.events if e.get("event") == "user"]
 
 
-def frustration_reasons(tracker: Tracker) -> List[Text]:
+def frustration_reasons(tracker: Tracker) -> list[str]:
     """Why the frustration detector flagged the customer, over the whole conversation."""
-    reasons: List[Text] = []
+    reasons: list[str] = []
     for event in user_events(tracker):
         parse = event.get("parse_data") or {}
         detected = any(e.get("entity") == "mood" for e in parse.get("entities") or [])
@@ -43,16 +43,19 @@ def frustration_reasons(tracker: Tracker) -> List[Text]:
     return reasons
 
 
-def case_summary(tracker: Tracker) -> Dict[Text, Any]:
+def case_summary(tracker: Tracker) -> dict[str, Any]:
     """The case card for the agent, from what the bot gathered so far."""
     order = tracker.get_slot("order") or None
     customer_words = tracker.get_slot("customer_words")
     if not customer_words:
-        texts = [e.get("text") for e in user_events(tracker) if e.get("text")
-                 and not str(e.get("text")).startswith("/")]
+        texts = [
+            e.get("text")
+            for e in user_events(tracker)
+            if e.get("text") and not str(e.get("text")).startswith("/")
+        ]
         customer_words = texts[0] if texts else None
     mood = tracker.get_slot("mood") or "neutral"
-    summary: Dict[Text, Any] = {
+    summary: dict[str, Any] = {
         "problem_type": tracker.get_slot("problem_type"),
         "order_number": tracker.get_slot("order_number"),
         "description": tracker.get_slot("description"),
@@ -67,7 +70,7 @@ def case_summary(tracker: Tracker) -> Dict[Text, Any]:
     return summary
 
 
-def handoff_reason(tracker: Tracker, default: Text = "problem") -> Text:
+def handoff_reason(tracker: Tracker, default: str = "problem") -> str:
     """The reason DESIGN.md's contract expects, from the latest intent and the mood."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in REASON_BY_INTENT:
@@ -80,10 +83,10 @@ def handoff_reason(tracker: Tracker, default: Text = "problem") -> Text:
 async def perform_handoff(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
-    reason: Text,
-    ticket_id: Optional[Text] = None,
+    reason: str,
+    ticket_id: Optional[str] = None,
     hub: Optional[HubClient] = None,
-) -> List[EventType]:
+) -> list[EventType]:
     """Ask the hub for a person and tell the customer the outcome, from domain responses."""
     hub = hub or HubClient.from_settings()
     summary = case_summary(tracker)
@@ -114,13 +117,13 @@ async def perform_handoff(
 class ActionHandoff(Action):
     """Hand the conversation to a person, carrying everything gathered so far."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Call the hub with the reason and the case summary; say who takes over."""
         reason = handoff_reason(tracker, default="request_human")
         if reason == "request_human":

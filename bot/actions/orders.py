@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,14 +16,17 @@ from bot.actions.cases import NO_ORDER_NUMBER, check_order_number, tried
 class ValidateOrderStatusForm(FormValidationAction):
     """Asks for the order number when the customer did not give one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The validator's name (rasa-sdk pairs it with order_status_form)."""
         return "validate_order_status_form"
 
     async def validate_order_number(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Check the number against the store (the status itself is said afterwards)."""
         return await check_order_number(slot_value, dispatcher, tracker, reflect=False)
 
@@ -31,13 +34,13 @@ class ValidateOrderStatusForm(FormValidationAction):
 class ActionCheckOrderStatus(Action):
     """Tell the status and tracking of the order, then offer a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_check_order_status"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Look the order up and say its status from the matching domain response."""
         number = extract_order_number(tracker.get_slot("order_number"))
         if not number or number == NO_ORDER_NUMBER:
@@ -52,8 +55,10 @@ class ActionCheckOrderStatus(Action):
         if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
             return [SlotSet("order_number", None)]
-        dispatcher.utter_message(response=f"utter_order_status_{order.status}",
-                                 **order.template_values())
+        dispatcher.utter_message(response=f"utter_order_status_{order.status}", **order.template_values())
         dispatcher.utter_message(response="utter_offer_human")
-        return [SlotSet("order", order.as_slot()), SlotSet("order_product", order.product),
-                tried(tracker, f"comunicato lo stato dell'ordine {number}")]
+        return [
+            SlotSet("order", order.as_slot()),
+            SlotSet("order_product", order.product),
+            tried(tracker, f"comunicato lo stato dell'ordine {number}"),
+        ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,7 +18,7 @@ NO_TICKET = "-"
 MAX_TICKET_ATTEMPTS = 2
 
 
-def extract_ticket_id(text: Any) -> Optional[Text]:
+def extract_ticket_id(text: Any) -> Optional[str]:
     """The ticket code in ``text``, upper-cased (customers often type it in lower case)."""
     match = TICKET.search(str(text or ""))
     return match.group(1).upper() if match else None
@@ -27,14 +27,17 @@ def extract_ticket_id(text: Any) -> Optional[Text]:
 class ValidateTicketForm(FormValidationAction):
     """Asks for the ticket code; "non ce l'ho" is a fine answer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The validator's name (rasa-sdk pairs it with ticket_form)."""
         return "validate_ticket_form"
 
     async def validate_ticket_id(
-        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Keep a well-formed code; without one, continue and let the hub find the case."""
         code = extract_ticket_id(slot_value)
         if code:
@@ -45,18 +48,18 @@ class ValidateTicketForm(FormValidationAction):
 class ActionTicketFollowup(Action):
     """Look the ticket up through the hub and go back to the same agent."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return "action_ticket_followup"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Say what was found, then hand off with reason ``ticket_followup``."""
         code = extract_ticket_id(tracker.get_slot("ticket_id"))
         hub = HubClient.from_settings()
-        ticket_id: Optional[Text] = None
-        events: List[EventType] = []
+        ticket_id: Optional[str] = None
+        events: list[EventType] = []
         if code:
             try:
                 ticket = await hub.ticket(code)
@@ -74,5 +77,6 @@ class ActionTicketFollowup(Action):
                         if summary.get(slot) and not tracker.get_slot(slot):
                             events.append(SlotSet(slot, summary[slot]))
                             tracker.slots[slot] = summary[slot]
-        return events + await perform_handoff(dispatcher, tracker, "ticket_followup",
-                                              ticket_id=ticket_id, hub=hub)
+        return events + await perform_handoff(
+            dispatcher, tracker, "ticket_followup", ticket_id=ticket_id, hub=hub
+        )

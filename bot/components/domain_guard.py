@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -27,21 +27,29 @@ from rasa.shared.nlu.training_data.message import Message
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "support_cues.yml"
 SUPPORT_INTENTS = (
-    "order_status", "delivery_late", "item_damaged", "missing_parts", "wrong_item",
-    "return_request", "refund_request", "warranty_claim", "cancel_order", "change_delivery",
+    "order_status",
+    "delivery_late",
+    "item_damaged",
+    "missing_parts",
+    "wrong_item",
+    "return_request",
+    "refund_request",
+    "warranty_claim",
+    "cancel_order",
+    "change_delivery",
 )
 CUE_ENTITIES = ("order_number", "product", "ticket_id")
 FALLBACK = "nlu_fallback"
 WORD = re.compile(r"[a-z0-9]+")
 
 
-def fold(text: Text) -> Text:
+def fold(text: str) -> str:
     """Lower case without accents ("perché" → "perche")."""
     decomposed = unicodedata.normalize("NFD", text.lower())
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
-def load_stems(path: Path | Text = DEFAULT_CUES) -> List[Text]:
+def load_stems(path: Path | str = DEFAULT_CUES) -> list[str]:
     """The stems of support_cues.yml, folded."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     stems = [fold(str(s)) for s in data.get("stems") or [] if str(s).strip()]
@@ -50,7 +58,7 @@ def load_stems(path: Path | Text = DEFAULT_CUES) -> List[Text]:
     return stems
 
 
-def support_cue(text: Text, stems: List[Text]) -> Text | None:
+def support_cue(text: str, stems: list[str]) -> str | None:
     """The first support cue in ``text`` (a stem or a long number), or None."""
     folded = fold(text)
     if re.search(r"\d{6,}", folded):
@@ -67,11 +75,11 @@ class SupportDomainGuard(GraphComponent):
     """Sends support intents without any support cue to nlu_fallback."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The cue file and the intents it guards."""
         return {"cues": str(DEFAULT_CUES), "intents": list(SUPPORT_INTENTS)}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         """Load the stems once."""
         self._stems = load_stems(config["cues"])
         self._intents = set(config["intents"])
@@ -79,15 +87,15 @@ class SupportDomainGuard(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SupportDomainGuard":
+    ) -> SupportDomainGuard:
         """Create the component (nothing to train)."""
         return cls({**cls.get_default_config(), **config})
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Re-label support intents that carry no support cue."""
         for message in messages:
             intent = message.get(INTENT) or {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -56,19 +56,19 @@ class FrustrationScore:
     """A score and the reasons behind it, in words an agent can read."""
 
     score: float = 0.0
-    reasons: List[Text] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
-    def add(self, weight: float, reason: Text) -> None:
+    def add(self, weight: float, reason: str) -> None:
         """Add one cue."""
         self.score += weight
         self.reasons.append(reason)
 
-    def as_dict(self) -> Dict[Text, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """The form stored on the parse result."""
         return {"score": round(self.score, 2), "reasons": self.reasons}
 
 
-def score_text(text: Text, lemmas: Optional[List[Text]] = None) -> FrustrationScore:
+def score_text(text: str, lemmas: Optional[list[str]] = None) -> FrustrationScore:
     """Score one message; ``lemmas`` come from the tokenizer when available."""
     result = FrustrationScore()
     lowered = text.lower()
@@ -96,26 +96,26 @@ class FrustrationDetector(GraphComponent):
     """Adds a ``mood: frustrated`` entity when a message scores above the threshold."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The score at or above which a message counts as frustrated."""
         return {"threshold": 1.0}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         """Keep the configuration."""
         self._threshold = float(config.get("threshold", 1.0))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "FrustrationDetector":
+    ) -> FrustrationDetector:
         """Create the component (nothing to train or load)."""
         return cls({**cls.get_default_config(), **config})
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Score every message and mark the frustrated ones."""
         for message in messages:
             text = message.get(TEXT) or ""

@@ -26,19 +26,12 @@ async def login(request: Request):
     hub = request.app.ctx.hub
     body = read_json(request)
     email, password = body.get("email"), body.get("password")
-    if (
-        not isinstance(email, str)
-        or not isinstance(password, str)
-        or not email
-        or not password
-    ):
+    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ClientError("invalid_credentials", "email and password are required")
     ip = request.remote_addr or request.ip or "-"
     limit = hub.settings.rate_logins_per_minute
     if not await hub.limits.hit("login", f"{email.strip().lower()}|{ip}", limit):
-        raise ClientError(
-            "rate_limited", "too many login attempts; retry in a minute", 429
-        )
+        raise ClientError("rate_limited", "too many login attempts; retry in a minute", 429)
     agent = await hub.agents.authenticate(email, password)
     if agent is None:
         raise ClientError("invalid_credentials", "wrong e-mail or password", 401)
@@ -108,18 +101,14 @@ async def claim(request: Request, conversation_id: str):
 
 @bp.post("/conversations/<conversation_id:str>/messages", ctx_auth="agent")
 async def message(request: Request, conversation_id: str):
-    ack = await request.app.ctx.hub.agent_message(
-        conversation_id, request.ctx.agent, read_json(request)
-    )
+    ack = await request.app.ctx.hub.agent_message(conversation_id, request.ctx.agent, read_json(request))
     return json_response(ack, status=201)
 
 
 @bp.post("/conversations/<conversation_id:str>/notes", ctx_auth="agent")
 async def note(request: Request, conversation_id: str):
     body = read_json(request)
-    saved = await request.app.ctx.hub.add_note(
-        conversation_id, request.ctx.agent, body.get("text")
-    )
+    saved = await request.app.ctx.hub.add_note(conversation_id, request.ctx.agent, body.get("text"))
     return json_response({"note": saved}, status=201)
 
 
@@ -135,9 +124,7 @@ async def transfer(request: Request, conversation_id: str):
 @bp.post("/conversations/<conversation_id:str>/resolve", ctx_auth="agent")
 async def resolve(request: Request, conversation_id: str):
     body = read_json(request, required=False)
-    view = await request.app.ctx.hub.resolve(
-        conversation_id, request.ctx.agent, body.get("note")
-    )
+    view = await request.app.ctx.hub.resolve(conversation_id, request.ctx.agent, body.get("note"))
     return json_response({"conversation": view})
 
 
@@ -152,17 +139,9 @@ async def stream(request: Request, ws):
         kind = data.get("k")
         if kind == "event":
             if data.get("a") == agent.id or data.get("s") in ("queued", "offline"):
-                writer.post(
-                    {"type": "event", "conversation_id": data["c"], "event": data["e"]}
-                )
-        elif (
-            kind == "typing"
-            and data.get("from") == "customer"
-            and data.get("a") == agent.id
-        ):
-            writer.post(
-                {"type": "typing", "conversation_id": data["c"], "from": "customer"}
-            )
+                writer.post({"type": "event", "conversation_id": data["c"], "event": data["e"]})
+        elif kind == "typing" and data.get("from") == "customer" and data.get("a") == agent.id:
+            writer.post({"type": "typing", "conversation_id": data["c"], "from": "customer"})
         elif kind == "agent" and data.get("to") in (None, agent.id):
             writer.post(data["m"])
 
@@ -219,9 +198,7 @@ async def stream(request: Request, ws):
             elif kind == "typing":
                 cid = data.get("conversation_id")
                 conv_agent = (
-                    await hub.r.hget(hub.keys.conv(cid), "agent_id")
-                    if isinstance(cid, str)
-                    else None
+                    await hub.r.hget(hub.keys.conv(cid), "agent_id") if isinstance(cid, str) else None
                 )
                 if conv_agent != agent.id:
                     writer.post(
@@ -249,10 +226,6 @@ async def stream(request: Request, ws):
             # offline (grace period starts) only when no console of this agent is open anywhere
             if await hub.agents.socket_closed(agent.id, socket_id):
                 await hub.agents.mark_gone(agent.id)
-                await hub.notify_agent(
-                    None, {"type": "agents", "agents": await hub.agents_view()}
-                )
-        except (
-            RedisError
-        ):  # Redis gone: the missed heartbeat marks the agent offline anyway
+                await hub.notify_agent(None, {"type": "agents", "agents": await hub.agents_view()})
+        except RedisError:  # Redis gone: the missed heartbeat marks the agent offline anyway
             log.warning("could not record that agent %s left", agent.id)

@@ -62,9 +62,7 @@ class SocketWriter:
             return
         try:
             self.queue.put_nowait(obj)
-        except (
-            asyncio.QueueFull
-        ):  # a client that does not read: drop it, it will resume by id
+        except asyncio.QueueFull:  # a client that does not read: drop it, it will resume by id
             log.warning("socket too slow; closing it")
             self.closed = True
             asyncio.create_task(self.ws.close(code=1013, reason="too slow"))

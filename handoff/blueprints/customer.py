@@ -21,9 +21,7 @@ POLL_SECONDS = 5.0
 def _after(request: Request) -> str | None:
     after = request.args.get("after") or None
     if after is not None and not STREAM_ID_RE.match(after):
-        raise ClientError(
-            "invalid_after", "after must be an event id such as 1700000000000-0"
-        )
+        raise ClientError("invalid_after", "after must be an event id such as 1700000000000-0")
     return after
 
 
@@ -32,9 +30,7 @@ async def create_conversation(request: Request):
     """Start a conversation; a returning browser sends its visitor_token back."""
     body = read_json(request, required=False)
     hub = request.app.ctx.hub
-    created = await hub.create_conversation(
-        body.get("visitor_token"), request.remote_addr or request.ip
-    )
+    created = await hub.create_conversation(body.get("visitor_token"), request.remote_addr or request.ip)
     return json_response(created, status=201)
 
 
@@ -43,18 +39,14 @@ async def events(request: Request, conversation_id: str):
     """The conversation's events after `after` (all when absent), over plain HTTP."""
     hub = request.app.ctx.hub
     after = _after(request)
-    return json_response(
-        {"events": await hub.convs.events(conversation_id, after=after)}
-    )
+    return json_response({"events": await hub.convs.events(conversation_id, after=after)})
 
 
 @bp.post("/<conversation_id:str>/messages", ctx_auth="conversation")
 async def post_message(request: Request, conversation_id: str):
     """Same body as a WebSocket message; answers with the ack once the message is stored."""
     hub = request.app.ctx.hub
-    ack = await hub.customer_message(
-        conversation_id, request.ctx.visitor_id, read_json(request)
-    )
+    ack = await hub.customer_message(conversation_id, request.ctx.visitor_id, read_json(request))
     return json_response(ack, status=201)
 
 
@@ -62,9 +54,7 @@ async def post_message(request: Request, conversation_id: str):
 async def stream(request: Request, ws, conversation_id: str):
     """Replay events after `after`, then live events; accepts messages and typing."""
     reject = getattr(request.ctx, "ws_reject", None)
-    if (
-        reject is not None
-    ):  # bad token (4401) or unknown conversation (4404): nothing is sent
+    if reject is not None:  # bad token (4401) or unknown conversation (4404): nothing is sent
         await ws.close(code=reject[0], reason=reject[1])
         return
     hub = request.app.ctx.hub
@@ -145,9 +135,7 @@ async def stream(request: Request, ws, conversation_id: str):
             kind = data.get("type")
             if kind == "message":
                 try:
-                    ack = await hub.customer_message(
-                        conversation_id, request.ctx.visitor_id, data
-                    )
+                    ack = await hub.customer_message(conversation_id, request.ctx.visitor_id, data)
                 except ClientError as exc:
                     error = {"type": "error", "code": exc.code, "message": exc.message}
                     if isinstance(data.get("client_id"), str):

@@ -37,11 +37,7 @@ async def handoff(request: Request, conversation_id: str):
 @bp.get("/tickets/<ticket_id:str>", ctx_auth="internal")
 async def ticket(request: Request, ticket_id: str):
     ticket_id = ticket_id.strip().upper()
-    found = (
-        await request.app.ctx.hub.tickets.get(ticket_id)
-        if is_ticket_id(ticket_id)
-        else None
-    )
+    found = await request.app.ctx.hub.tickets.get(ticket_id) if is_ticket_id(ticket_id) else None
     if found is None:
         raise NotFound("ticket_not_found", "no ticket with this code")
     return json_response(found)
@@ -50,6 +46,4 @@ async def ticket(request: Request, ticket_id: str):
 @bp.post("/conversations/<conversation_id:str>/rating", ctx_auth="internal")
 async def rating(request: Request, conversation_id: str):
     body = read_json(request)
-    return json_response(
-        await request.app.ctx.hub.rate(conversation_id, body.get("rating"))
-    )
+    return json_response(await request.app.ctx.hub.rate(conversation_id, body.get("rating")))

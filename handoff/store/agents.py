@@ -79,18 +79,14 @@ class Agent:
         return not self.skills or not problem_type or problem_type in self.skills
 
 
-def validate_agent_fields(
-    email: str, name: str, skills: list[str], capacity: int
-) -> None:
+def validate_agent_fields(email: str, name: str, skills: list[str], capacity: int) -> None:
     if not EMAIL_RE.match(email or ""):
         raise AgentError(f"{email!r} is not an e-mail address")
     if not name or not name.strip() or len(name) > 80:
         raise AgentError("the display name must be 1-80 characters")
     for skill in skills:
         if not SKILL_RE.match(skill):
-            raise AgentError(
-                f"skill {skill!r} must be lower-case letters, digits or _ (a problem type)"
-            )
+            raise AgentError(f"skill {skill!r} must be lower-case letters, digits or _ (a problem type)")
     if not isinstance(capacity, int) or capacity < 1 or capacity > 50:
         raise AgentError("capacity must be an integer between 1 and 50")
 
@@ -109,9 +105,7 @@ def validate_password(password: str) -> None:
 
 
 class AgentStore:
-    def __init__(
-        self, redis, keys: Keys, heartbeat_timeout: float = 45.0, ttl: int = 30 * 86400
-    ):
+    def __init__(self, redis, keys: Keys, heartbeat_timeout: float = 45.0, ttl: int = 30 * 86400):
         self.r = redis
         self.k = keys
         self.heartbeat_timeout = heartbeat_timeout
@@ -190,18 +184,12 @@ class AgentStore:
                 agents.append(agent)
         return agents
 
-    async def update(
-        self, aid: str, *, name=None, skills=None, capacity=None, gender=None
-    ) -> Agent:
+    async def update(self, aid: str, *, name=None, skills=None, capacity=None, gender=None) -> Agent:
         agent = await self.get(aid)
         if agent is None:
             raise AgentError("unknown agent")
         new_name = name if name is not None else agent.name
-        new_skills = (
-            [s.strip().lower() for s in skills if s.strip()]
-            if skills is not None
-            else agent.skills
-        )
+        new_skills = [s.strip().lower() for s in skills if s.strip()] if skills is not None else agent.skills
         new_capacity = capacity if capacity is not None else agent.capacity
         validate_agent_fields(agent.email, new_name, new_skills, new_capacity)
         new_gender = validate_gender(gender) if gender is not None else agent.gender
@@ -237,9 +225,7 @@ class AgentStore:
         agent = await self.by_email(email)
         if agent is None or not isinstance(password, str):
             # spend comparable time so unknown e-mails are not distinguishable by timing
-            await asyncio.to_thread(
-                _verify_dummy, password if isinstance(password, str) else ""
-            )
+            await asyncio.to_thread(_verify_dummy, password if isinstance(password, str) else "")
             return None
         ok = await asyncio.to_thread(_verify, agent.password_hash, password)
         if not ok or agent.disabled:
@@ -247,9 +233,7 @@ class AgentStore:
         return agent
 
     # presence -----------------------------------------------------------
-    async def set_presence(
-        self, aid: str, status: str, now: float | None = None
-    ) -> None:
+    async def set_presence(self, aid: str, status: str, now: float | None = None) -> None:
         if status not in PRESENCE:
             raise AgentError(f"presence must be one of {', '.join(PRESENCE)}")
         now = time.time() if now is None else now
@@ -267,9 +251,7 @@ class AgentStore:
         now = time.time() if now is None else now
         await self._seen(aid, now - self.heartbeat_timeout - 0.001)
 
-    async def socket_alive(
-        self, aid: str, socket_id: str, now: float | None = None
-    ) -> None:
+    async def socket_alive(self, aid: str, socket_id: str, now: float | None = None) -> None:
         """A console socket (in any hub process) is open and alive: it keeps the agent present."""
         now = time.time() if now is None else now
         key = self.k.agent_sockets(aid)
@@ -279,9 +261,7 @@ class AgentStore:
         await pipe.execute()
         await self._seen(aid, now)
 
-    async def socket_closed(
-        self, aid: str, socket_id: str, now: float | None = None
-    ) -> bool:
+    async def socket_closed(self, aid: str, socket_id: str, now: float | None = None) -> bool:
         """Forget a closed socket; True when the agent has no live console socket left anywhere."""
         now = time.time() if now is None else now
         key = self.k.agent_sockets(aid)

@@ -234,11 +234,7 @@ class ConversationStore:
 
     async def set_fields(self, cid: str, mapping: dict[str, Any]) -> None:
         clean = {
-            k: (
-                json.dumps(v)
-                if isinstance(v, (dict, list))
-                else ("" if v is None else str(v))
-            )
+            k: (json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else str(v)))
             for k, v in mapping.items()
         }
         await self.r.hset(self.k.conv(cid), mapping=clean)
@@ -273,19 +269,11 @@ class ConversationStore:
 
     # durable bot turns -----------------------------------------------------
     async def acquire_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
-        return bool(
-            await self.r.set(
-                self.k.bot_lease(cid), owner, nx=True, px=int(lease * 1000)
-            )
-        )
+        return bool(await self.r.set(self.k.bot_lease(cid), owner, nx=True, px=int(lease * 1000)))
 
     async def renew_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
         return bool(
-            int(
-                await self._renew_lease(
-                    keys=[self.k.bot_lease(cid)], args=[owner, int(lease * 1000)]
-                )
-            )
+            int(await self._renew_lease(keys=[self.k.bot_lease(cid)], args=[owner, int(lease * 1000)]))
         )
 
     async def release_bot_lease(self, cid: str, owner: str) -> int:
@@ -303,12 +291,8 @@ class ConversationStore:
     async def next_bot_turn(self, cid: str) -> dict[str, Any] | None:
         return _loads(await self.r.lindex(self.k.bot_turns(cid), 0), None)
 
-    async def pending_bot_conversations(
-        self, older_than: float, count: int = 200
-    ) -> list[str]:
-        return await self.r.zrangebyscore(
-            self.k.bot_pending(), "-inf", older_than, start=0, num=count
-        )
+    async def pending_bot_conversations(self, older_than: float, count: int = 200) -> list[str]:
+        return await self.r.zrangebyscore(self.k.bot_pending(), "-inf", older_than, start=0, num=count)
 
     async def finish_bot_turn(
         self,
@@ -335,10 +319,7 @@ class ConversationStore:
                 turn_eid,
                 self.ttl,
                 "" if buttons is None else json.dumps(buttons, ensure_ascii=False),
-                *[
-                    json.dumps(b, ensure_ascii=False, separators=(",", ":"))
-                    for b in bodies
-                ],
+                *[json.dumps(b, ensure_ascii=False, separators=(",", ":")) for b in bodies],
             ],
         )
         if not result:
@@ -369,12 +350,8 @@ class ConversationStore:
         return [_loads(n, {}) for n in await self.r.lrange(self.k.notes(cid), 0, -1)]
 
     # state transitions (atomic, in Lua) ------------------------------------
-    async def begin_handoff(
-        self, cid: str, now: float, stale_after: float = 30.0
-    ) -> tuple[str, str]:
-        outcome, previous = await self._begin(
-            keys=[self.k.conv(cid)], args=[now, stale_after]
-        )
+    async def begin_handoff(self, cid: str, now: float, stale_after: float = 30.0) -> tuple[str, str]:
+        outcome, previous = await self._begin(keys=[self.k.conv(cid)], args=[now, stale_after])
         return outcome, previous
 
     async def merge_summary(self, cid: str, patch: dict[str, Any]) -> dict[str, Any]:
@@ -383,9 +360,7 @@ class ConversationStore:
         )
         return _loads(merged, {})
 
-    async def assign(
-        self, cid: str, aid: str, allowed: tuple[str, ...], now: float | None = None
-    ) -> int:
+    async def assign(self, cid: str, aid: str, allowed: tuple[str, ...], now: float | None = None) -> int:
         """1 assigned; 0 the conversation is not in an allowed state; -1 agent full; -2 agent unknown/disabled."""
         now = time.time() if now is None else now
         return int(
@@ -412,9 +387,7 @@ class ConversationStore:
     ) -> bool:
         """Move to `queued` (queue zset, by score) or `offline`; from an allowed state only."""
         now = time.time() if now is None else now
-        current_agent = expected_agent or (
-            await self.r.hget(self.k.conv(cid), "agent_id") or "_none"
-        )
+        current_agent = expected_agent or (await self.r.hget(self.k.conv(cid), "agent_id") or "_none")
         return bool(
             await self._park(
                 keys=[
@@ -435,9 +408,7 @@ class ConversationStore:
             )
         )
 
-    async def transfer(
-        self, cid: str, from_aid: str, to_aid: str, now: float | None = None
-    ) -> int:
+    async def transfer(self, cid: str, from_aid: str, to_aid: str, now: float | None = None) -> int:
         now = time.time() if now is None else now
         return int(
             await self._transfer(
@@ -451,9 +422,7 @@ class ConversationStore:
             )
         )
 
-    async def resolve(
-        self, cid: str, aid: str, now: float | None = None
-    ) -> tuple[bool, float | None]:
+    async def resolve(self, cid: str, aid: str, now: float | None = None) -> tuple[bool, float | None]:
         now = time.time() if now is None else now
         ok, assigned_at = await self._resolve(
             keys=[

@@ -7,9 +7,7 @@ import math
 from handoff.store.keys import Keys
 
 HIGH = "high"
-_PRIORITY_OFFSET = (
-    10**13
-)  # ms; keeps every high-priority item ahead of every normal one
+_PRIORITY_OFFSET = 10**13  # ms; keeps every high-priority item ahead of every normal one
 
 
 class QueueStore:

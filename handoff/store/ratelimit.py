@@ -11,9 +11,7 @@ class RateLimiter:
         self.k = keys
         self.window = window
 
-    async def hit(
-        self, name: str, ident: str, limit: int, now: float | None = None
-    ) -> bool:
+    async def hit(self, name: str, ident: str, limit: int, now: float | None = None) -> bool:
         """Count one hit; True while within `limit` per window."""
         now = time.time() if now is None else now
         bucket = int(now // self.window)

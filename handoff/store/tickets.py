@@ -60,9 +60,7 @@ class TicketStore:
     async def exists(self, tid: str) -> bool:
         return bool(await self.r.exists(self.k.ticket(tid)))
 
-    async def reopen(
-        self, tid: str, cid: str, summary: dict[str, Any], now: float | None = None
-    ) -> None:
+    async def reopen(self, tid: str, cid: str, summary: dict[str, Any], now: float | None = None) -> None:
         now = time.time() if now is None else now
         mapping = {"status": "open", "updated_at": str(now)}
         current = await self.get(tid) or {}
@@ -107,11 +105,7 @@ class TicketStore:
         except ValueError:
             summary = {}
         conversations = await self.r.zrange(self.k.ticket_convs(tid), 0, -1)
-        agent = (
-            {"id": data["agent_id"], "name": data.get("agent_name", "")}
-            if data.get("agent_id")
-            else None
-        )
+        agent = {"id": data["agent_id"], "name": data.get("agent_name", "")} if data.get("agent_id") else None
         return {
             "ticket_id": tid,
             "status": data.get("status", "open"),

@@ -43,5 +43,3 @@ def hub_down(monkeypatch):
     monkeypatch.setenv("HUB_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token")
     monkeypatch.setenv("HUB_TIMEOUT", "1")
-
-

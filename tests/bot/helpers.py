@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
 from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-DOMAIN: Dict[str, Any] = {}
+DOMAIN: dict[str, Any] = {}
 
 
 def make_tracker(
     text: str = "",
     intent: Optional[str] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
+    entities: Optional[list[dict[str, Any]]] = None,
+    slots: Optional[dict[str, Any]] = None,
+    events: Optional[list[dict[str, Any]]] = None,
     active_loop: Optional[str] = None,
     sender_id: str = "conv-test-1",
-    frustration: Optional[Dict[str, Any]] = None,
+    frustration: Optional[dict[str, Any]] = None,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` classified as ``intent``."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99},
-              "entities": entities or []}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
     if frustration is not None:
         latest["frustration"] = frustration
     history = list(events or [])
@@ -41,13 +40,16 @@ def make_tracker(
     )
 
 
-def user_event(text: str, intent: str, entities: Optional[list] = None) -> Dict[str, Any]:
+def user_event(text: str, intent: str, entities: Optional[list] = None) -> dict[str, Any]:
     """A past customer message, as Rasa stores it."""
-    return {"event": "user", "text": text,
-            "parse_data": {"text": text, "intent": {"name": intent}, "entities": entities or []}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"text": text, "intent": {"name": intent}, "entities": entities or []},
+    }
 
 
-def responses(dispatcher: CollectingDispatcher) -> List[str]:
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
     """The response names the action asked for, in order."""
     return [m.get("response") for m in dispatcher.messages]
 
@@ -56,12 +58,14 @@ class StandInHub:
     """Plays the hub's internal API over real HTTP and records what the bot sent."""
 
     def __init__(self) -> None:
-        self.requests: List[Dict[str, Any]] = []
-        self.handoff_reply: Dict[str, Any] = {
-            "status": "assigned", "agent": {"id": "ag-serena", "name": "Serena"},
-            "ticket_id": "T6QYJ5XKA"}
+        self.requests: list[dict[str, Any]] = []
+        self.handoff_reply: dict[str, Any] = {
+            "status": "assigned",
+            "agent": {"id": "ag-serena", "name": "Serena"},
+            "ticket_id": "T6QYJ5XKA",
+        }
         self.handoff_status_code = 200
-        self.tickets: Dict[str, Dict[str, Any]] = {}
+        self.tickets: dict[str, dict[str, Any]] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -70,10 +74,15 @@ class StandInHub:
         app.router.add_post("/v1/internal/conversations/{cid}/rating", self.rating)
         return app
 
-    async def _record(self, request: web.Request, kind: str) -> Dict[str, Any]:
+    async def _record(self, request: web.Request, kind: str) -> dict[str, Any]:
         body = await request.json() if request.can_read_body else None
-        entry = {"kind": kind, "path": request.path, "auth": request.headers.get("Authorization"),
-                 "body": body, **request.match_info}
+        entry = {
+            "kind": kind,
+            "path": request.path,
+            "auth": request.headers.get("Authorization"),
+            "body": body,
+            **request.match_info,
+        }
         self.requests.append(entry)
         return entry
 
@@ -94,7 +103,7 @@ class StandInHub:
         await self._record(request, "rating")
         return web.json_response({"ok": True})
 
-    def last(self, kind: str) -> Dict[str, Any]:
+    def last(self, kind: str) -> dict[str, Any]:
         return [r for r in self.requests if r["kind"] == kind][-1]
 
 

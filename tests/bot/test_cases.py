@@ -46,16 +46,24 @@ async def test_a_short_first_message_leaves_the_story_to_be_asked():
 
 async def test_return_request_explains_the_policy_and_records_it():
     dispatcher = CollectingDispatcher()
-    events = await ActionStartCase().run(dispatcher, make_tracker("vorrei fare il reso", "return_request"), DOMAIN)
+    events = await ActionStartCase().run(
+        dispatcher, make_tracker("vorrei fare il reso", "return_request"), DOMAIN
+    )
     assert responses(dispatcher) == ["utter_ack_return_request", "utter_apologise", "utter_policy_return"]
     assert slots(events)["bot_tried"]
 
 
 async def test_a_new_case_after_a_handoff_starts_clean():
     dispatcher = CollectingDispatcher()
-    old = {"handoff_status": "assigned", "order_number": "2345678", "problem_type": "item_damaged",
-           "apologised_for": ["item_damaged"]}
-    events = await ActionStartCase().run(dispatcher, make_tracker("mancano le viti", "missing_parts", slots=old), DOMAIN)
+    old = {
+        "handoff_status": "assigned",
+        "order_number": "2345678",
+        "problem_type": "item_damaged",
+        "apologised_for": ["item_damaged"],
+    }
+    events = await ActionStartCase().run(
+        dispatcher, make_tracker("mancano le viti", "missing_parts", slots=old), DOMAIN
+    )
     got = slots(events)
     assert got["order_number"] is None and got["handoff_status"] is None
     assert got["problem_type"] == "missing_parts"
@@ -65,7 +73,9 @@ async def test_a_new_case_after_a_handoff_starts_clean():
 async def test_order_number_found_is_reflected_back():
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("è il 2345678", "inform", slots={"problem_type": "item_damaged"})
-    result = await ValidateProblemReportForm().validate_order_number("è il 2345678", dispatcher, tracker, DOMAIN)
+    result = await ValidateProblemReportForm().validate_order_number(
+        "è il 2345678", dispatcher, tracker, DOMAIN
+    )
     assert result["order_number"] == "2345678"
     assert result["order"]["product"] == "il tavolo da pranzo Oslo"
     [message] = dispatcher.messages
@@ -91,11 +101,15 @@ async def test_unknown_order_number_is_asked_again_then_passed_on():
 async def test_text_without_an_order_number_is_refused_and_no_number_is_accepted():
     form = ValidateProblemReportForm()
     dispatcher = CollectingDispatcher()
-    result = await form.validate_order_number("boh non so", dispatcher, make_tracker("boh non so", "inform"), DOMAIN)
+    result = await form.validate_order_number(
+        "boh non so", dispatcher, make_tracker("boh non so", "inform"), DOMAIN
+    )
     assert result["order_number"] is None
     assert responses(dispatcher) == ["utter_order_number_invalid"]
     dispatcher = CollectingDispatcher()
-    result = await form.validate_order_number("no non ce l'ho", dispatcher, make_tracker("no non ce l'ho", "deny"), DOMAIN)
+    result = await form.validate_order_number(
+        "no non ce l'ho", dispatcher, make_tracker("no non ce l'ho", "deny"), DOMAIN
+    )
     assert result["order_number"] == "-" and dispatcher.messages == []
 
 
@@ -103,11 +117,17 @@ async def test_required_slots_ask_less_of_a_frustrated_customer_and_email_only_w
     form = ValidateProblemReportForm()
     all_slots = ["order_number", "description", "email", "summary_confirmed"]
     d = CollectingDispatcher()
-    assert await form.required_slots(all_slots, d, make_tracker("x", "inform", slots={"mood": "frustrated"}), DOMAIN) == ["order_number"]
+    assert await form.required_slots(
+        all_slots, d, make_tracker("x", "inform", slots={"mood": "frustrated"}), DOMAIN
+    ) == ["order_number"]
     with_email = {"order": {"email": "luca.bianchi@example.it"}}
-    assert "email" not in await form.required_slots(all_slots, d, make_tracker("x", "inform", slots=with_email), DOMAIN)
+    assert "email" not in await form.required_slots(
+        all_slots, d, make_tracker("x", "inform", slots=with_email), DOMAIN
+    )
     without = {"order": {"email": None}}
-    assert "email" in await form.required_slots(all_slots, d, make_tracker("x", "inform", slots=without), DOMAIN)
+    assert "email" in await form.required_slots(
+        all_slots, d, make_tracker("x", "inform", slots=without), DOMAIN
+    )
 
 
 async def test_email_is_validated():
@@ -115,7 +135,9 @@ async def test_email_is_validated():
     dispatcher = CollectingDispatcher()
     bad = await form.validate_email("mario chiocciola gmail", dispatcher, make_tracker("x", "inform"), DOMAIN)
     assert bad == {"email": None} and responses(dispatcher) == ["utter_email_invalid"]
-    good = await form.validate_email("scrivete a Mario.Rossi@Gmail.com grazie", CollectingDispatcher(), make_tracker("x", "inform"), DOMAIN)
+    good = await form.validate_email(
+        "scrivete a Mario.Rossi@Gmail.com grazie", CollectingDispatcher(), make_tracker("x", "inform"), DOMAIN
+    )
     assert good == {"email": "mario.rossi@gmail.com"}
 
 
@@ -127,31 +149,56 @@ async def test_summary_correction_asks_the_story_again_or_takes_a_new_number():
     assert responses(dispatcher) == ["utter_ask_correction"]
 
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("no, è il 1234567", "inform", entities=[{"entity": "order_number", "value": "1234567"}])
+    tracker = make_tracker(
+        "no, è il 1234567", "inform", entities=[{"entity": "order_number", "value": "1234567"}]
+    )
     result = await form.validate_summary_confirmed(False, dispatcher, tracker, DOMAIN)
     assert result == {"summary_confirmed": None} and dispatcher.messages == []
-    assert await form.validate_summary_confirmed(True, dispatcher, tracker, DOMAIN) == {"summary_confirmed": True}
+    assert await form.validate_summary_confirmed(True, dispatcher, tracker, DOMAIN) == {
+        "summary_confirmed": True
+    }
 
 
 async def test_summary_shows_order_and_the_customers_words():
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("", "inform", slots={
-        "order_number": "2345678", "order": {"product": "il tavolo da pranzo Oslo"},
-        "description": "gamba spezzata"})
+    tracker = make_tracker(
+        "",
+        "inform",
+        slots={
+            "order_number": "2345678",
+            "order": {"product": "il tavolo da pranzo Oslo"},
+            "description": "gamba spezzata",
+        },
+    )
     await ActionAskSummaryConfirmed().run(dispatcher, tracker, DOMAIN)
     [message] = dispatcher.messages
     assert message["response"] == "utter_case_summary"
     assert (message["order_number"], message["product"], message["description"]) == (
-        "2345678", "il tavolo da pranzo Oslo", "gamba spezzata")
+        "2345678",
+        "il tavolo da pranzo Oslo",
+        "gamba spezzata",
+    )
 
 
 async def test_submit_hands_the_case_off(hub):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("sì", "affirm", slots={
-        "problem_type": "item_damaged", "order_number": "2345678",
-        "order": {"number": "2345678", "product": "il tavolo da pranzo Oslo", "email": "luca.bianchi@example.it",
-                  "customer_name": "Luca Bianchi"},
-        "description": "gamba spezzata", "customer_words": TABLE_STORY, "mood": "neutral"})
+    tracker = make_tracker(
+        "sì",
+        "affirm",
+        slots={
+            "problem_type": "item_damaged",
+            "order_number": "2345678",
+            "order": {
+                "number": "2345678",
+                "product": "il tavolo da pranzo Oslo",
+                "email": "luca.bianchi@example.it",
+                "customer_name": "Luca Bianchi",
+            },
+            "description": "gamba spezzata",
+            "customer_words": TABLE_STORY,
+            "mood": "neutral",
+        },
+    )
     events = await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
     body = hub.last("handoff")["body"]
     assert body["reason"] == "problem" and body["priority"] == "normal"
@@ -166,9 +213,16 @@ async def test_submit_hands_the_case_off(hub):
 
 async def test_change_delivery_is_solved_when_the_order_allows_it(hub, demo_orders):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("sì", "affirm", slots={
-        "problem_type": "change_delivery", "order_number": "4567890",
-        "order": {"number": "4567890", "delivery_change_allowed": True}, "description": "vorrei giovedì"})
+    tracker = make_tracker(
+        "sì",
+        "affirm",
+        slots={
+            "problem_type": "change_delivery",
+            "order_number": "4567890",
+            "order": {"number": "4567890", "delivery_change_allowed": True},
+            "description": "vorrei giovedì",
+        },
+    )
     await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_delivery_change_done", "utter_offer_human"]
     assert demo_orders.delivery_changes == {"4567890": "vorrei giovedì"}
@@ -177,9 +231,15 @@ async def test_change_delivery_is_solved_when_the_order_allows_it(hub, demo_orde
 
 async def test_change_delivery_not_allowed_goes_to_a_person(hub):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("sì", "affirm", slots={
-        "problem_type": "change_delivery", "order_number": "2345678",
-        "order": {"number": "2345678", "delivery_change_allowed": False}})
+    tracker = make_tracker(
+        "sì",
+        "affirm",
+        slots={
+            "problem_type": "change_delivery",
+            "order_number": "2345678",
+            "order": {"number": "2345678", "delivery_change_allowed": False},
+        },
+    )
     await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_delivery_change_not_possible", "utter_handoff_assigned"]
     assert any("consegna" in note for note in hub.last("handoff")["body"]["summary"]["bot_tried"])

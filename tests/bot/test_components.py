@@ -57,22 +57,29 @@ def test_spacy_pipeline_is_built_from_code(tmp_path):
 def _message(text, intent, entities=()):
     from rasa.shared.nlu.training_data.message import Message
 
-    return Message(data={"text": text, "intent": {"name": intent, "confidence": 0.8},
-                         "intent_ranking": [{"name": intent, "confidence": 0.8}],
-                         "entities": list(entities)})
+    return Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.8},
+            "intent_ranking": [{"name": intent, "confidence": 0.8}],
+            "entities": list(entities),
+        }
+    )
 
 
 def test_domain_guard_sends_support_intents_without_any_cue_to_fallback():
     from bot.components.domain_guard import SupportDomainGuard
 
     guard = SupportDomainGuard(SupportDomainGuard.get_default_config())
-    weather, table, number, chat, product = guard.process([
-        _message("quanti gradi fa adesso a Bari?", "order_status"),
-        _message("il tavolo è arrivato rotto", "item_damaged"),
-        _message("è il 2345678", "order_status"),
-        _message("ciao", "greet"),
-        _message("il mio comò?", "delivery_late", [{"entity": "product", "value": "comò"}]),
-    ])
+    weather, table, number, chat, product = guard.process(
+        [
+            _message("quanti gradi fa adesso a Bari?", "order_status"),
+            _message("il tavolo è arrivato rotto", "item_damaged"),
+            _message("è il 2345678", "order_status"),
+            _message("ciao", "greet"),
+            _message("il mio comò?", "delivery_late", [{"entity": "product", "value": "comò"}]),
+        ]
+    )
     assert weather.get("intent")["name"] == "nlu_fallback"
     assert weather.get("domain_guard") == {"classified_as": "order_status"}
     assert weather.get("intent_ranking")[0]["name"] == "nlu_fallback"
@@ -93,8 +100,10 @@ def test_every_support_training_example_carries_a_support_cue():
     root = Path(__file__).resolve().parents[2]
     stems = load_stems()
     entity = re.compile(r"\]\((?:order_number|product|ticket_id)")
-    missing = [(intent, text) for path in sorted((root / "bot/data/nlu").glob("*.yml"))
-               for intent, text in examples(path)
-               if intent in SUPPORT_INTENTS and not entity.search(text)
-               and not support_cue(plain(text), stems)]
+    missing = [
+        (intent, text)
+        for path in sorted((root / "bot/data/nlu").glob("*.yml"))
+        for intent, text in examples(path)
+        if intent in SUPPORT_INTENTS and not entity.search(text) and not support_cue(plain(text), stems)
+    ]
     assert missing == []

@@ -20,10 +20,27 @@ def test_conversations_are_predicted_without_errors(tmp_path):
     endpoints.write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n")
     out = tmp_path / "core"
     result = subprocess.run(
-        [sys.executable, "-m", "rasa", "test", "core", "--model", str(MODEL),
-         "--stories", str(ROOT / "tests" / "bot" / "conversations.yml"),
-         "--endpoints", str(endpoints), "--fail-on-prediction-errors", "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "test",
+            "core",
+            "--model",
+            str(MODEL),
+            "--stories",
+            str(ROOT / "tests" / "bot" / "conversations.yml"),
+            "--endpoints",
+            str(endpoints),
+            "--fail-on-prediction-errors",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     failed = out / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""

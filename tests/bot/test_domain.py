@@ -10,8 +10,17 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = DOMAIN["responses"]
-PROBLEMS = ["delivery_late", "item_damaged", "missing_parts", "wrong_item", "return_request",
-            "refund_request", "warranty_claim", "cancel_order", "change_delivery"]
+PROBLEMS = [
+    "delivery_late",
+    "item_damaged",
+    "missing_parts",
+    "wrong_item",
+    "return_request",
+    "refund_request",
+    "warranty_claim",
+    "cancel_order",
+    "change_delivery",
+]
 
 
 def texts(name):
@@ -39,19 +48,34 @@ def test_handoff_responses_name_the_agent_the_queue_and_the_ticket():
 
 
 def test_a_frustrated_customer_gets_its_own_variations():
-    for name in ["utter_apologise", "utter_ask_order_number", "utter_handoff_assigned",
-                 "utter_ack_item_damaged", "utter_ack_delivery_late", "utter_ack_missing_parts",
-                 "utter_ack_wrong_item"]:
+    for name in [
+        "utter_apologise",
+        "utter_ask_order_number",
+        "utter_handoff_assigned",
+        "utter_ack_item_damaged",
+        "utter_ack_delivery_late",
+        "utter_ack_missing_parts",
+        "utter_ack_wrong_item",
+    ]:
         conditions = [v.get("condition") for v in RESPONSES[name]]
         assert any(c and c[0]["name"] == "mood" and c[0]["value"] == "frustrated" for c in conditions), name
         assert any(not c for c in conditions), f"{name} needs a default variation too"
 
 
 def test_repeated_responses_have_several_variations():
-    for name in ["utter_greet", "utter_goodbye", "utter_you_are_welcome", "utter_iamabot",
-                 "utter_apologise", "utter_ask_order_number", "utter_ask_rephrase",
-                 "utter_out_of_scope", "utter_handoff_assigned", "utter_handoff_queued",
-                 "utter_handoff_offline"]:
+    for name in [
+        "utter_greet",
+        "utter_goodbye",
+        "utter_you_are_welcome",
+        "utter_iamabot",
+        "utter_apologise",
+        "utter_ask_order_number",
+        "utter_ask_rephrase",
+        "utter_out_of_scope",
+        "utter_handoff_assigned",
+        "utter_handoff_queued",
+        "utter_handoff_offline",
+    ]:
         assert len(RESPONSES[name]) >= 2, name
 
 

@@ -12,9 +12,12 @@ from tests.bot.helpers import DOMAIN, make_tracker, responses, user_event
 
 async def test_request_human_mid_form_carries_what_was_gathered(hub):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("voglio parlare con una persona", "request_human",
-                           slots={"problem_type": "missing_parts", "order_number": "1234567"},
-                           events=[user_event("mancano dei pezzi dell'armadio", "missing_parts")])
+    tracker = make_tracker(
+        "voglio parlare con una persona",
+        "request_human",
+        slots={"problem_type": "missing_parts", "order_number": "1234567"},
+        events=[user_event("mancano dei pezzi dell'armadio", "missing_parts")],
+    )
     await ActionHandoff().run(dispatcher, tracker, DOMAIN)
     request = hub.last("handoff")
     assert request["auth"] == "Bearer test-internal-token"
@@ -29,9 +32,13 @@ async def test_request_human_mid_form_carries_what_was_gathered(hub):
 async def test_frustration_is_sent_with_priority_and_the_reasons(hub):
     dispatcher = CollectingDispatcher()
     frustration = {"score": 2.0, "reasons": ["ripetizione: «terza volta»"]}
-    tracker = make_tracker("è la terza volta che scrivo, VERGOGNA", "complain",
-                           slots={"mood": "frustrated"}, frustration=frustration,
-                           entities=[{"entity": "mood", "value": "frustrated"}])
+    tracker = make_tracker(
+        "è la terza volta che scrivo, VERGOGNA",
+        "complain",
+        slots={"mood": "frustrated"},
+        frustration=frustration,
+        entities=[{"entity": "mood", "value": "frustrated"}],
+    )
     tracker.events[-1]["parse_data"]["frustration"] = frustration
     await ActionHandoff().run(dispatcher, tracker, DOMAIN)
     body = hub.last("handoff")["body"]
@@ -42,8 +49,13 @@ async def test_frustration_is_sent_with_priority_and_the_reasons(hub):
 
 
 async def test_queued_and_offline_answers_are_told_honestly(hub):
-    hub.handoff_reply = {"status": "queued", "agent": None, "ticket_id": "TAB3CD4EF",
-                         "queue_position": 3, "eta_seconds": 420}
+    hub.handoff_reply = {
+        "status": "queued",
+        "agent": None,
+        "ticket_id": "TAB3CD4EF",
+        "queue_position": 3,
+        "eta_seconds": 420,
+    }
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
     queued = dispatcher.messages[-1]
@@ -60,8 +72,9 @@ async def test_queued_and_offline_answers_are_told_honestly(hub):
 
 async def test_unreachable_hub_is_said_plainly_and_nothing_crashes(hub_down):
     dispatcher = CollectingDispatcher()
-    events = await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human",
-                                                                slots={"order_number": "2345678"}), DOMAIN)
+    events = await ActionHandoff().run(
+        dispatcher, make_tracker("operatore", "request_human", slots={"order_number": "2345678"}), DOMAIN
+    )
     assert responses(dispatcher) == ["utter_request_human_ack", "utter_handoff_failed"]
     assert events == [SlotSet("handoff_status", "failed")]  # the gathered slots are kept
 
@@ -75,8 +88,9 @@ async def test_hub_error_is_a_failed_handoff_not_a_crash(hub):
 
 async def test_two_fallbacks_in_a_row_hand_off(hub):
     once = CollectingDispatcher()
-    await ActionHandleFallback().run(once, make_tracker("asdfgh", "nlu_fallback",
-                                                        events=[user_event("ciao", "greet")]), DOMAIN)
+    await ActionHandleFallback().run(
+        once, make_tracker("asdfgh", "nlu_fallback", events=[user_event("ciao", "greet")]), DOMAIN
+    )
     assert responses(once) == ["utter_ask_rephrase"] and hub.requests == []
 
     twice = CollectingDispatcher()
@@ -88,8 +102,12 @@ async def test_two_fallbacks_in_a_row_hand_off(hub):
 
 async def test_an_angry_message_not_understood_is_calmed_and_handed_off(hub):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("siete dei buffoni!!!", "nlu_fallback",
-                           entities=[{"entity": "mood", "value": "frustrated"}], slots={"mood": "frustrated"})
+    tracker = make_tracker(
+        "siete dei buffoni!!!",
+        "nlu_fallback",
+        entities=[{"entity": "mood", "value": "frustrated"}],
+        slots={"mood": "frustrated"},
+    )
     await ActionHandleFallback().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_calm_frustration", "utter_handoff_assigned"]
     assert hub.last("handoff")["body"]["reason"] == "frustration"
@@ -99,13 +117,19 @@ async def test_an_angry_message_not_understood_is_calmed_and_handed_off(hub):
 async def test_out_of_scope_twice_hands_off_but_not_in_the_middle_of_a_form(hub):
     history = [user_event("che tempo fa?", "out_of_scope")]
     dispatcher = CollectingDispatcher()
-    await ActionHandleOutOfScope().run(dispatcher, make_tracker("chi vince il campionato?", "out_of_scope",
-                                                                events=history, active_loop="problem_report_form"), DOMAIN)
+    await ActionHandleOutOfScope().run(
+        dispatcher,
+        make_tracker(
+            "chi vince il campionato?", "out_of_scope", events=history, active_loop="problem_report_form"
+        ),
+        DOMAIN,
+    )
     assert responses(dispatcher) == ["utter_out_of_scope"] and hub.requests == []
 
     dispatcher = CollectingDispatcher()
-    await ActionHandleOutOfScope().run(dispatcher, make_tracker("chi vince il campionato?", "out_of_scope",
-                                                                events=history), DOMAIN)
+    await ActionHandleOutOfScope().run(
+        dispatcher, make_tracker("chi vince il campionato?", "out_of_scope", events=history), DOMAIN
+    )
     assert responses(dispatcher) == ["utter_out_of_scope_handoff", "utter_handoff_assigned"]
 
     first = CollectingDispatcher()
@@ -114,14 +138,20 @@ async def test_out_of_scope_twice_hands_off_but_not_in_the_middle_of_a_form(hub)
 
 
 async def test_ticket_followup_goes_back_to_the_same_case(hub):
-    hub.tickets["T6QYJ5XKA"] = {"ticket_id": "T6QYJ5XKA", "status": "open",
-                                "agent": {"id": "ag-serena", "name": "Serena"},
-                                "summary": {"problem_type": "item_damaged", "order_number": "2345678"}}
+    hub.tickets["T6QYJ5XKA"] = {
+        "ticket_id": "T6QYJ5XKA",
+        "status": "open",
+        "agent": {"id": "ag-serena", "name": "Serena"},
+        "summary": {"problem_type": "item_damaged", "order_number": "2345678"},
+    }
     form = ValidateTicketForm()
-    assert await form.validate_ticket_id("il codice è t6qyj5xka", CollectingDispatcher(),
-                                         make_tracker("x", "inform"), DOMAIN) == {"ticket_id": "T6QYJ5XKA"}
+    assert await form.validate_ticket_id(
+        "il codice è t6qyj5xka", CollectingDispatcher(), make_tracker("x", "inform"), DOMAIN
+    ) == {"ticket_id": "T6QYJ5XKA"}
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("riguardo alla pratica T6QYJ5XKA", "ticket_followup", slots={"ticket_id": "T6QYJ5XKA"})
+    tracker = make_tracker(
+        "riguardo alla pratica T6QYJ5XKA", "ticket_followup", slots={"ticket_id": "T6QYJ5XKA"}
+    )
     await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_ticket_found", "utter_handoff_assigned"]
     body = hub.last("handoff")["body"]
@@ -135,8 +165,9 @@ async def test_unknown_ticket_still_reaches_a_person(hub):
     await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_ticket_not_found", "utter_handoff_assigned"]
     assert "ticket_id" not in hub.last("handoff")["body"]
-    assert await ValidateTicketForm().validate_ticket_id("no non ce l'ho", CollectingDispatcher(),
-                                                         make_tracker("no", "deny"), DOMAIN) == {"ticket_id": "-"}
+    assert await ValidateTicketForm().validate_ticket_id(
+        "no non ce l'ho", CollectingDispatcher(), make_tracker("no", "deny"), DOMAIN
+    ) == {"ticket_id": "-"}
 
 
 async def test_rating_is_sent_to_the_hub(hub):

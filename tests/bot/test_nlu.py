@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import pytest
 import yaml
@@ -31,7 +30,7 @@ def norm(text: str) -> str:
     return " ".join(plain(text).lower().split())
 
 
-def examples(path: Path) -> List[Tuple[str, str]]:
+def examples(path: Path) -> list[tuple[str, str]]:
     """(intent, example with markup) pairs of a Rasa NLU YAML file."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     pairs = []
@@ -44,7 +43,7 @@ def examples(path: Path) -> List[Tuple[str, str]]:
     return pairs
 
 
-def training_examples() -> List[Tuple[str, str]]:
+def training_examples() -> list[tuple[str, str]]:
     return [p for f in sorted((ROOT / "bot" / "data" / "nlu").glob("*.yml")) for p in examples(f)]
 
 
@@ -74,9 +73,10 @@ def parse():
     agent = Agent.load(str(MODEL))
     loop = asyncio.new_event_loop()
 
-    def run(texts: List[str]) -> List[Dict]:
+    def run(texts: list[str]) -> list[dict]:
         async def all_of_them():
             return [await agent.parse_message(t) for t in texts]
+
         return loop.run_until_complete(all_of_them())
 
     yield run
@@ -95,13 +95,25 @@ def test_held_out_macro_f1_passes_the_gate(parse):
     labels = sorted(set(truth))
     macro = f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)
     report = classification_report(truth, predicted, labels=labels, output_dict=True, zero_division=0)
-    errors = [{"text": plain(t), "intent": i, "predicted": p}
-              for (i, t), p in zip(test, predicted) if i != p]
+    errors = [
+        {"text": plain(t), "intent": i, "predicted": p}
+        for (i, t), p in zip(test, predicted, strict=True)
+        if i != p
+    ]
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"macro_f1": macro, "examples": len(test), "report": report,
-                                   "errors": errors}, indent=2, ensure_ascii=False))
-    worst = sorted(((v["f1-score"], k) for k, v in report.items() if isinstance(v, dict) and k in set(truth)))[:5]
-    assert macro >= MACRO_F1_GATE, f"held-out macro-F1 {macro:.3f} < {MACRO_F1_GATE}; worst: {worst}; errors: {errors[:15]}"
+    RESULTS.write_text(
+        json.dumps(
+            {"macro_f1": macro, "examples": len(test), "report": report, "errors": errors},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
+    worst = sorted(
+        ((v["f1-score"], k) for k, v in report.items() if isinstance(v, dict) and k in set(truth))
+    )[:5]
+    assert macro >= MACRO_F1_GATE, (
+        f"held-out macro-F1 {macro:.3f} < {MACRO_F1_GATE}; worst: {worst}; errors: {errors[:15]}"
+    )
 
 
 def test_entities_are_extracted_from_held_out_examples(parse):
@@ -112,9 +124,11 @@ def test_entities_are_extracted_from_held_out_examples(parse):
                 wanted.append((plain(text), entity, value))
     assert len(wanted) >= 20, "the held-out set should annotate order numbers, e-mails and tickets"
     parsed = parse([w[0] for w in wanted])
-    missed = [(entity, value, text) for (text, entity, value), p in zip(wanted, parsed)
-              if not any(e["entity"] == entity and str(e["value"]).lower() == value.lower()
-                         for e in p["entities"])]
+    missed = [
+        (entity, value, text)
+        for (text, entity, value), p in zip(wanted, parsed, strict=True)
+        if not any(e["entity"] == entity and str(e["value"]).lower() == value.lower() for e in p["entities"])
+    ]
     assert len(missed) <= len(wanted) * 0.05, f"entities missed: {missed[:10]}"
 
 
@@ -122,8 +136,11 @@ def test_out_of_domain_italian_never_lands_on_a_support_intent(parse):
     texts = yaml.safe_load(OOD_FILE.read_text(encoding="utf-8"))["examples"]
     assert len(texts) >= 40
     parsed = parse(texts)
-    wrong = [(t, p["intent"]["name"]) for t, p in zip(texts, parsed)
-             if p["intent"]["name"] not in {"out_of_scope", "nlu_fallback"}]
+    wrong = [
+        (t, p["intent"]["name"])
+        for t, p in zip(texts, parsed, strict=True)
+        if p["intent"]["name"] not in {"out_of_scope", "nlu_fallback"}
+    ]
     assert wrong == [], f"out-of-domain messages taken for support intents: {wrong}"
 
 

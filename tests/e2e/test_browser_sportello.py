@@ -57,7 +57,6 @@ STORY_TIMEOUT = float(os.environ.get("SPORTELLO_E2E_TIMEOUT", "60")) * 1000  # m
 
 import playwright.sync_api as playwright_sync  # noqa: E402  (installed by make install)
 
-
 # --------------------------------------------------------------------------------------------
 # The stand-in stack (only when the lead's `stack` fixture is absent)
 
@@ -286,7 +285,9 @@ def bubbles(page, role: str):
 
 
 def wait_text(page, role: str, pattern: str, timeout: float = STORY_TIMEOUT) -> None:
-    page.locator(f".sportello-msg--{role}", has_text=re.compile(pattern, re.IGNORECASE)).first.wait_for(timeout=timeout)
+    page.locator(f".sportello-msg--{role}", has_text=re.compile(pattern, re.IGNORECASE)).first.wait_for(
+        timeout=timeout
+    )
 
 
 def login(page, email: str = SERENA) -> None:
@@ -431,7 +432,9 @@ def test_browser_story_handoff_reload_offline_resolve_rating(customer, agent, hu
     say(page, "scritto durante la disconnessione")  # queued in the outbox
     customer.context.set_offline(False)
     wait_text(page, "agent", "numero 5 ")
-    console.locator(".c-entry--customer", has_text="scritto durante la disconnessione").wait_for(timeout=15000)
+    console.locator(".c-entry--customer", has_text="scritto durante la disconnessione").wait_for(
+        timeout=15000
+    )
     page.wait_for_timeout(1000)
     texts = [t for t in bubbles(page, "agent").all_inner_texts() if "offline" in t]
     assert texts == [f"Messaggio numero {i} mentre eri offline" for i in range(1, 6)]
@@ -531,7 +534,9 @@ def test_browser_widget_keyboard_only(customer):
     assert page.locator(".sportello-send").evaluate("el => el.getRootNode().activeElement === el")
     page.keyboard.press("Escape")
     assert page.locator(".sportello-panel").is_hidden()
-    assert launcher.evaluate("el => el.getRootNode().activeElement === el"), "focus did not return to the launcher"
+    assert launcher.evaluate("el => el.getRootNode().activeElement === el"), (
+        "focus did not return to the launcher"
+    )
     page.keyboard.press("Enter")
     assert page.locator(".sportello-panel").is_visible()
     assert page.locator(".sportello-msg--customer", has_text="Buongiorno").count() == 1

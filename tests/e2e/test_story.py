@@ -16,16 +16,23 @@ def post_message(client: httpx.Client, conv: dict, text: str, payload: str | Non
     body = {"type": "message", "text": text, "client_id": str(uuid.uuid4())}
     if payload:
         body["payload"] = payload
-    response = client.post(f"/v1/conversations/{conv['conversation_id']}/messages", json=body,
-                           headers={"Authorization": f"Bearer {conv['token']}"}, timeout=60)
+    response = client.post(
+        f"/v1/conversations/{conv['conversation_id']}/messages",
+        json=body,
+        headers={"Authorization": f"Bearer {conv['token']}"},
+        timeout=60,
+    )
     assert response.status_code in (200, 201), response.text
     return response.json()
 
 
 def events(client: httpx.Client, conv: dict, after: str | None = None) -> list[dict]:
     params = {"after": after} if after else {}
-    response = client.get(f"/v1/conversations/{conv['conversation_id']}/events", params=params,
-                          headers={"Authorization": f"Bearer {conv['token']}"})
+    response = client.get(
+        f"/v1/conversations/{conv['conversation_id']}/events",
+        params=params,
+        headers={"Authorization": f"Bearer {conv['token']}"},
+    )
     assert response.status_code == 200, response.text
     data = response.json()
     return data["events"] if isinstance(data, dict) else data
@@ -38,7 +45,9 @@ def wait_for_event(client, conv, predicate, timeout=60.0) -> list[dict]:
         if any(predicate(e) for e in got):
             return got
         time.sleep(0.3)
-    pytest.fail(f"event not seen in {timeout}s; events: {json.dumps(events(client, conv), ensure_ascii=False)[-3000:]}")
+    pytest.fail(
+        f"event not seen in {timeout}s; events: {json.dumps(events(client, conv), ensure_ascii=False)[-3000:]}"
+    )
 
 
 def bot_texts(evts: list[dict]) -> list[str]:
@@ -47,16 +56,27 @@ def bot_texts(evts: list[dict]) -> list[str]:
 
 def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
     with httpx.Client(base_url=stack.hub_url, timeout=30) as client:
-        login = client.post("/v1/agent/login", json={"email": "serena@sportello.example", "password": PASSWORD})
+        login = client.post(
+            "/v1/agent/login", json={"email": "serena@sportello.example", "password": PASSWORD}
+        )
         assert login.status_code == 200, login.text
         agent_headers = {"Authorization": f"Bearer {login.json()['token']}"}
         # Serena is online (presence without the console socket)
-        assert client.post("/v1/agent/presence", json={"status": "online"}, headers=agent_headers).status_code == 200
+        assert (
+            client.post("/v1/agent/presence", json={"status": "online"}, headers=agent_headers).status_code
+            == 200
+        )
 
         conv = client.post("/v1/conversations", json={}).json()
         post_message(client, conv, "Buongiorno")
-        post_message(client, conv, "Il tavolo che mi avete consegnato è arrivato con una gamba spezzata e il piano tutto graffiato")
-        evts = wait_for_event(client, conv, lambda e: e.get("from") == "bot" and "7 cifre" in e.get("text", ""))
+        post_message(
+            client,
+            conv,
+            "Il tavolo che mi avete consegnato è arrivato con una gamba spezzata e il piano tutto graffiato",
+        )
+        evts = wait_for_event(
+            client, conv, lambda e: e.get("from") == "bot" and "7 cifre" in e.get("text", "")
+        )
         said = " ".join(bot_texts(evts))
         assert "danneggiato" in said or "rovinato" in said or "integro" in said  # the specific problem
         assert sum(t.count("dispiace") + t.count("scusa") for t in bot_texts(evts)) >= 1  # the apology
@@ -69,7 +89,9 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         assert [b["title"] for b in summary.get("buttons", [])][:1] == ["Sì, è corretto"]
 
         post_message(client, conv, "Sì, è corretto", payload="/affirm")
-        evts = wait_for_event(client, conv, lambda e: e.get("type") == "handoff" and e.get("status") == "assigned")
+        evts = wait_for_event(
+            client, conv, lambda e: e.get("type") == "handoff" and e.get("status") == "assigned"
+        )
         handoff = [e for e in evts if e.get("type") == "handoff"][-1]
         assert handoff["agent"]["name"] == "Serena"
         assert any("Serena" in t and "ripetere" in t for t in bot_texts(evts))  # named, nothing to repeat
@@ -86,9 +108,11 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         assert {"customer", "bot"} <= froms
 
         # Serena replies, the customer sees her name; the customer's answer reaches her, not the bot
-        reply = client.post(f"/v1/agent/conversations/{conv['conversation_id']}/messages",
-                            json={"text": "Ciao, sono Serena: ti spediamo un tavolo nuovo.", "client_id": str(uuid.uuid4())},
-                            headers=agent_headers)
+        reply = client.post(
+            f"/v1/agent/conversations/{conv['conversation_id']}/messages",
+            json={"text": "Ciao, sono Serena: ti spediamo un tavolo nuovo.", "client_id": str(uuid.uuid4())},
+            headers=agent_headers,
+        )
         assert reply.status_code in (200, 201), reply.text
         evts = wait_for_event(client, conv, lambda e: e.get("from") == "agent")
         agent_msg = [e for e in evts if e.get("from") == "agent"][-1]
@@ -99,16 +123,24 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         assert len(bot_texts(events(client, conv))) == bot_count  # human mode: the bot stays quiet
 
         # Resolve: the bot closes the loop and asks for a rating, which is stored
-        resolved = client.post(f"/v1/agent/conversations/{conv['conversation_id']}/resolve", json={},
-                               headers=agent_headers)
+        resolved = client.post(
+            f"/v1/agent/conversations/{conv['conversation_id']}/resolve", json={}, headers=agent_headers
+        )
         assert resolved.status_code == 200, resolved.text
         evts = wait_for_event(client, conv, lambda e: "Posso fare ancora altro" in e.get("text", ""))
         rating_q = wait_for_event(client, conv, lambda e: len(e.get("buttons") or []) == 5)
         buttons = [e for e in rating_q if len(e.get("buttons") or []) == 5][-1]["buttons"]
         five = [b for b in buttons if b["title"] == "5"][0]
         post_message(client, conv, "5", payload=five["payload"])
-        wait_for_event(client, conv, lambda e: "Grazie" in e.get("text", "") and "voto" in e.get("text", "")
-                       or "giudizio" in e.get("text", ""))
+        wait_for_event(
+            client,
+            conv,
+            lambda e: (
+                "Grazie" in e.get("text", "")
+                and "voto" in e.get("text", "")
+                or "giudizio" in e.get("text", "")
+            ),
+        )
         csat = client.get("/v1/agent/csat", headers=agent_headers)
         assert csat.status_code == 200, csat.text
         assert "5" in json.dumps(csat.json())

@@ -69,9 +69,7 @@ class RunningHub:
                 for task in tasks:
                     task.print_stack(file=stacks)
                 print(stacks.getvalue())
-                raise AssertionError(
-                    f"stopping the hub hung at {name}; pending: {tasks}"
-                ) from None
+                raise AssertionError(f"stopping the hub hung at {name}; pending: {tasks}") from None
 
         await step("http client", self.http.aclose())
         await step("before_stop", self.server.before_stop())
@@ -84,17 +82,13 @@ class RunningHub:
         Sanic.unregister_app(self.app)
 
     # helpers ------------------------------------------------------------
-    async def new_conversation(
-        self, visitor_token: str | None = None
-    ) -> dict[str, Any]:
+    async def new_conversation(self, visitor_token: str | None = None) -> dict[str, Any]:
         body = {"visitor_token": visitor_token} if visitor_token else {}
         response = await self.http.post("/v1/conversations", json=body)
         assert response.status_code == 201, response.text
         return response.json()
 
-    async def say(
-        self, conv: dict, text: str, client_id: str | None = None, **extra
-    ) -> httpx.Response:
+    async def say(self, conv: dict, text: str, client_id: str | None = None, **extra) -> httpx.Response:
         body = {
             "type": "message",
             "text": text,
@@ -122,9 +116,7 @@ class RunningHub:
     ) -> httpx.Response:
         return await self.http.post(
             f"/v1/internal/conversations/{cid}/handoff",
-            json=body
-            if body is not None
-            else {"reason": "request_human", "summary": {}},
+            json=body if body is not None else {"reason": "request_human", "summary": {}},
             headers={"Authorization": f"Bearer {token}"},
         )
 
@@ -136,9 +128,7 @@ class RunningHub:
         email: str | None = None,
         gender: str | None = None,
     ):
-        store = AgentStore(
-            self.hub.r, Keys(self.settings.key_prefix), self.settings.heartbeat_timeout
-        )
+        store = AgentStore(self.hub.r, Keys(self.settings.key_prefix), self.settings.heartbeat_timeout)
         return await store.create(
             email or f"{name.lower()}@sportello.example",
             name,
@@ -149,9 +139,7 @@ class RunningHub:
         )
 
     async def login(self, email: str, password: str = PASSWORD) -> str:
-        response = await self.http.post(
-            "/v1/agent/login", json={"email": email, "password": password}
-        )
+        response = await self.http.post("/v1/agent/login", json={"email": email, "password": password})
         assert response.status_code == 200, response.text
         return response.json()["token"]
 
@@ -176,9 +164,7 @@ class RunningHub:
                 raise AssertionError("condition not met in time")
             await asyncio.sleep(interval)
 
-    async def wait_events(
-        self, conv: dict, predicate, timeout: float = 5.0
-    ) -> list[dict]:
+    async def wait_events(self, conv: dict, predicate, timeout: float = 5.0) -> list[dict]:
         async def check():
             events = await self.events(conv)
             return events if predicate(events) else None
@@ -197,14 +183,10 @@ class AgentSession:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def get(self, path: str, **params) -> httpx.Response:
-        return await self.running.http.get(
-            "/v1/agent" + path, params=params, headers=self.headers
-        )
+        return await self.running.http.get("/v1/agent" + path, params=params, headers=self.headers)
 
     async def post(self, path: str, body: dict | None = None) -> httpx.Response:
-        return await self.running.http.post(
-            "/v1/agent" + path, json=body or {}, headers=self.headers
-        )
+        return await self.running.http.post("/v1/agent" + path, json=body or {}, headers=self.headers)
 
 
 async def ws_recv(ws, predicate=lambda m: True, timeout: float = 5.0) -> dict:

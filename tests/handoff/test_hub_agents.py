@@ -17,9 +17,7 @@ from tests.handoff.helpers import PASSWORD, SECRET, ws_connect, ws_recv
 
 async def test_login_and_token_checks(running):
     agent = await running.add_agent("Serena")
-    wrong = await running.http.post(
-        "/v1/agent/login", json={"email": agent.email, "password": "nope-nope"}
-    )
+    wrong = await running.http.post("/v1/agent/login", json={"email": agent.email, "password": "nope-nope"})
     unknown = await running.http.post(
         "/v1/agent/login", json={"email": "x@sportello.example", "password": PASSWORD}
     )
@@ -32,40 +30,28 @@ async def test_login_and_token_checks(running):
     body = login.json()
     assert body["agent"]["name"] == "Serena" and body["expires_at"] > time.time()
     token = body["token"]
-    ok = await running.http.get(
-        "/v1/agent/me", headers={"Authorization": f"Bearer {token}"}
-    )
+    ok = await running.http.get("/v1/agent/me", headers={"Authorization": f"Bearer {token}"})
     assert ok.status_code == 200 and ok.json()["email"] == agent.email
 
     missing = await running.http.get("/v1/agent/me")
     header, payload, signature = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["sub"] = "ag_someone_else"
-    forged_payload = (
-        base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
-    )
+    forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
     tampered = await running.http.get(
         "/v1/agent/me",
         headers={"Authorization": f"Bearer {header}.{forged_payload}.{signature}"},
     )
     # correctly signed with the hub's key, but expired ten seconds ago
     expired_token = Signer(SECRET).sign("agent", {"sub": agent.id, "ver": 0}, ttl=-10)
-    expired = await running.http.get(
-        "/v1/agent/me", headers={"Authorization": f"Bearer {expired_token}"}
-    )
-    other_secret = jwt.encode(
-        {"typ": "agent", "sub": agent.id, "ver": 0}, "x" * 40, algorithm="HS256"
-    )
-    foreign = await running.http.get(
-        "/v1/agent/me", headers={"Authorization": f"Bearer {other_secret}"}
-    )
+    expired = await running.http.get("/v1/agent/me", headers={"Authorization": f"Bearer {expired_token}"})
+    other_secret = jwt.encode({"typ": "agent", "sub": agent.id, "ver": 0}, "x" * 40, algorithm="HS256")
+    foreign = await running.http.get("/v1/agent/me", headers={"Authorization": f"Bearer {other_secret}"})
     conv = await running.new_conversation()
     customer_token = await running.http.get(
         "/v1/agent/me", headers={"Authorization": f"Bearer {conv['token']}"}
     )
-    assert [
-        r.status_code for r in (missing, tampered, expired, foreign, customer_token)
-    ] == [401] * 5
+    assert [r.status_code for r in (missing, tampered, expired, foreign, customer_token)] == [401] * 5
 
     # the agent WebSocket refuses the same way, before anything is sent
     for bad in ("", "garbage", expired_token):
@@ -85,9 +71,7 @@ async def test_password_change_and_disable_invalidate_tokens(running):
     token = await running.login(agent.email, "another-password")
     await running.hub.agents.set_disabled(agent.id, True)
     assert (
-        await running.http.get(
-            "/v1/agent/me", headers={"Authorization": f"Bearer {token}"}
-        )
+        await running.http.get("/v1/agent/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 401
     refused = await running.http.post(
         "/v1/agent/login", json={"email": agent.email, "password": "another-password"}
@@ -104,28 +88,16 @@ async def test_console_stream_gets_assignment_and_customer_events(running, fake_
         conv = await running.new_conversation()
         cid = conv["conversation_id"]
         result = (
-            await running.handoff(
-                cid, {"reason": "problem", "summary": {"order_number": "1234567"}}
-            )
+            await running.handoff(cid, {"reason": "problem", "summary": {"order_number": "1234567"}})
         ).json()
         assert result["status"] == "assigned"  # connecting made Serena online
         assigned = await ws_recv(ws, lambda m: m["type"] == "assigned")
-        assert (
-            assigned["conversation"]["id"] == cid
-            and assigned["conversation"]["order_number"] == "1234567"
-        )
+        assert assigned["conversation"]["id"] == cid and assigned["conversation"]["order_number"] == "1234567"
         await running.say(conv, "Buongiorno Serena")
-        event = await ws_recv(
-            ws, lambda m: m["type"] == "event" and m["event"]["type"] == "message"
-        )
-        assert (
-            event["conversation_id"] == cid
-            and event["event"]["text"] == "Buongiorno Serena"
-        )
+        event = await ws_recv(ws, lambda m: m["type"] == "event" and m["event"]["type"] == "message")
+        assert event["conversation_id"] == cid and event["event"]["text"] == "Buongiorno Serena"
         # customer typing reaches the agent; agent typing reaches the customer
-        customer_url = (
-            f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}"
-        )
+        customer_url = f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}"
         async with ws_connect(customer_url) as customer:
             await customer.send(json.dumps({"type": "typing"}))
             typing = await ws_recv(ws, lambda m: m["type"] == "typing")
@@ -150,35 +122,25 @@ async def test_console_stream_gets_assignment_and_customer_events(running, fake_
     async def offline():
         return await running.hub.agents.presence(agent.id) == "offline"
 
-    await running.wait_for(
-        offline, timeout=3
-    )  # the server notices the close a moment later
+    await running.wait_for(offline, timeout=3)  # the server notices the close a moment later
 
 
 async def test_agent_reply_note_transfer_and_resolve(running, fake_rasa):
     serena = await running.online_agent("Serena")
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
-    await running.handoff(
-        cid, {"reason": "problem", "summary": {"problem_type": "item_damaged"}}
-    )
+    await running.handoff(cid, {"reason": "problem", "summary": {"problem_type": "item_damaged"}})
     reply = await serena.post(
         f"/conversations/{cid}/messages",
         {"text": "Ciao, sono Serena.", "client_id": str(uuid.uuid4())},
     )
     assert reply.status_code == 201, reply.text
-    note = await serena.post(
-        f"/conversations/{cid}/notes", {"text": "cliente fedele: proporre buono"}
-    )
+    note = await serena.post(f"/conversations/{cid}/notes", {"text": "cliente fedele: proporre buono"})
     assert note.status_code == 201
     events = await running.events(conv)
     agent_message = events[-1]
-    assert agent_message["from"] == "agent" and agent_message["agent"] == {
-        "name": "Serena"
-    }
-    assert not any("buono" in json.dumps(e) for e in events), (
-        "internal notes must never reach the customer"
-    )
+    assert agent_message["from"] == "agent" and agent_message["agent"] == {"name": "Serena"}
+    assert not any("buono" in json.dumps(e) for e in events), "internal notes must never reach the customer"
 
     marco = await running.online_agent("Marco")
     moved = await serena.post(
@@ -202,28 +164,20 @@ async def test_agent_reply_note_transfer_and_resolve(running, fake_rasa):
     ]
     assert detail["case_card"]["problem_type"] == "item_damaged"
 
-    resolved = await marco.post(
-        f"/conversations/{cid}/resolve", {"note": "risolto con buono"}
-    )
+    resolved = await marco.post(f"/conversations/{cid}/resolve", {"note": "risolto con buono"})
     assert resolved.status_code == 200
     assert resolved.json()["conversation"]["status"] == "bot"
-    events = await running.wait_events(
-        conv, lambda ev: ev[-1].get("text") == "intent: handoff_resolved"
-    )
+    events = await running.wait_events(conv, lambda ev: ev[-1].get("text") == "intent: handoff_resolved")
     assert events[-2]["type"] == "resolved"
     trigger = [r for r in fake_rasa.requests if "trigger_intent" in r[1]]
-    assert trigger == [
-        ("POST", f"/conversations/{cid}/trigger_intent", {"name": "handoff_resolved"})
-    ]
+    assert trigger == [("POST", f"/conversations/{cid}/trigger_intent", {"name": "handoff_resolved"})]
     ticket = await running.hub.tickets.get(resolved.json()["conversation"]["ticket_id"])
     assert ticket["status"] == "closed" and ticket["agent"]["name"] == "Marco"
     # back in bot mode: the next message goes to Rasa again
     await running.say(conv, "grazie")
     await running.hub.idle()
     assert fake_rasa.messages()[-1]["message"] == "grazie"
-    listed = (await marco.get("/conversations", status="resolved")).json()[
-        "conversations"
-    ]
+    listed = (await marco.get("/conversations", status="resolved")).json()["conversations"]
     assert [c["id"] for c in listed] == [cid]
 
 
@@ -232,14 +186,8 @@ async def test_claim_from_queue_and_capacity(running):
     first, second = await running.new_conversation(), await running.new_conversation()
     a = (await running.handoff(first["conversation_id"], {"reason": "problem"})).json()
     b = (await running.handoff(second["conversation_id"], {"reason": "problem"})).json()
-    assert (
-        a["status"] == "assigned"
-        and b["status"] == "queued"
-        and b["queue_position"] == 1
-    )
-    queued = (await serena.get("/conversations", status="queued")).json()[
-        "conversations"
-    ]
+    assert a["status"] == "assigned" and b["status"] == "queued" and b["queue_position"] == 1
+    queued = (await serena.get("/conversations", status="queued")).json()["conversations"]
     assert [c["id"] for c in queued] == [second["conversation_id"]]
     full = await serena.post(f"/conversations/{second['conversation_id']}/claim")
     assert full.status_code == 409 and full.json()["error"] == "at_capacity"
@@ -249,10 +197,7 @@ async def test_claim_from_queue_and_capacity(running):
         f"/v1/agent/conversations/{second['conversation_id']}/claim",
         headers={"Authorization": f"Bearer {marco_token}"},
     )
-    assert (
-        claim.status_code == 200
-        and claim.json()["conversation"]["agent"]["name"] == "Marco"
-    )
+    assert claim.status_code == 200 and claim.json()["conversation"]["agent"]["name"] == "Marco"
     again = await serena.post(f"/conversations/{second['conversation_id']}/claim")
     assert again.status_code == 409 and again.json()["error"] == "not_claimable"
 
@@ -286,9 +231,7 @@ async def test_agent_bad_input_is_refused(running):
         assert response.status_code in (400, 413) and response.json()["error"] == code
     assert (await serena.get("/conversations", status="bogus")).status_code == 400
     assert (await serena.post("/presence", {"status": "sleeping"})).status_code == 400
-    assert (
-        await serena.post(f"/conversations/{cid}/transfer", {"agent_id": "ag_nobody"})
-    ).status_code == 404
+    assert (await serena.post(f"/conversations/{cid}/transfer", {"agent_id": "ag_nobody"})).status_code == 404
     assert await running.events(conv) == before
 
 
@@ -306,9 +249,7 @@ async def test_agent_stays_online_while_any_console_is_open(running):
     async def offline():
         return await running.hub.agents.presence(agent.id) == "offline"
 
-    await running.wait_for(
-        offline, timeout=3
-    )  # the server notices the close a moment later
+    await running.wait_for(offline, timeout=3)  # the server notices the close a moment later
 
 
 async def test_customer_sees_agent_name_and_gender_never_email(running):
@@ -329,9 +270,7 @@ async def test_customer_sees_agent_name_and_gender_never_email(running):
     assert "sportello.example" not in json.dumps(events)
     # transferred to Marco (m): the new handoff event carries his gender
     marco = await running.online_agent("Marco", gender="m")
-    moved = await serena.post(
-        f"/conversations/{cid}/transfer", {"agent_id": marco.agent.id}
-    )
+    moved = await serena.post(f"/conversations/{cid}/transfer", {"agent_id": marco.agent.id})
     assert moved.status_code == 200, moved.text
     events = await running.events(conv)
     assert events[-1]["type"] == "handoff"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 
 
-async def test_turn_waits_for_a_live_lease_then_the_sweeper_takes_it(
-    running, fake_rasa
-):
+async def test_turn_waits_for_a_live_lease_then_the_sweeper_takes_it(running, fake_rasa):
     hub = running.hub
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
@@ -18,9 +16,7 @@ async def test_turn_waits_for_a_live_lease_then_the_sweeper_takes_it(
     assert await hub.r.llen(hub.keys.bot_turns(cid)) == 1
     await asyncio.sleep(0.6)
     assert fake_rasa.messages() == []  # not while the other owner's lease is alive
-    events = await running.wait_events(
-        conv, lambda ev: any(e.get("from") == "bot" for e in ev), timeout=6
-    )
+    events = await running.wait_events(conv, lambda ev: any(e.get("from") == "bot" for e in ev), timeout=6)
     assert [e.get("text") for e in events] == ["c'è nessuno?", "echo: c'è nessuno?"]
     await running.wait_for(
         lambda: _gone(hub, cid), timeout=3

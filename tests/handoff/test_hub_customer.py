@@ -9,18 +9,14 @@ import uuid
 from tests.handoff.helpers import ws_connect, ws_recv
 
 
-async def test_conversation_message_goes_to_rasa_and_answer_is_stored(
-    running, fake_rasa
-):
+async def test_conversation_message_goes_to_rasa_and_answer_is_stored(running, fake_rasa):
     conv = await running.new_conversation()
     assert set(conv) == {"conversation_id", "token", "visitor_token"}
     response = await running.say(conv, "Ciao, il mio ordine?")
     assert response.status_code == 201, response.text
     ack = response.json()
     assert ack["type"] == "ack" and ack["id"]
-    events = await running.wait_events(
-        conv, lambda ev: any(e.get("from") == "bot" for e in ev)
-    )
+    events = await running.wait_events(conv, lambda ev: any(e.get("from") == "bot" for e in ev))
     assert [(e["type"], e.get("from"), e.get("text")) for e in events] == [
         ("message", "customer", "Ciao, il mio ordine?"),
         ("message", "bot", "echo: Ciao, il mio ordine?"),
@@ -59,9 +55,7 @@ async def test_websocket_replays_then_streams_live(running, fake_rasa):
         second = await ws_recv(ws)
         assert (first["text"], second["text"]) == ("prima", "echo: prima")
         client_id = str(uuid.uuid4())
-        await ws.send(
-            json.dumps({"type": "message", "text": "dopo", "client_id": client_id})
-        )
+        await ws.send(json.dumps({"type": "message", "text": "dopo", "client_id": client_id}))
         ack = await ws_recv(ws, lambda m: m["type"] == "ack")
         assert ack["client_id"] == client_id
         bot = await ws_recv(ws, lambda m: m["type"] == "message" and m["from"] == "bot")
@@ -73,19 +67,9 @@ async def test_resume_after_disconnect_loses_and_duplicates_nothing(running, fak
     url = f"{running.ws}/v1/conversations/{conv['conversation_id']}/stream?token={conv['token']}"
     seen: list[dict] = []
     async with ws_connect(url) as ws:
-        await ws.send(
-            json.dumps(
-                {"type": "message", "text": "uno", "client_id": str(uuid.uuid4())}
-            )
-        )
-        seen.append(
-            await ws_recv(
-                ws, lambda m: m["type"] == "message" and m["from"] == "customer"
-            )
-        )
-        seen.append(
-            await ws_recv(ws, lambda m: m["type"] == "message" and m["from"] == "bot")
-        )
+        await ws.send(json.dumps({"type": "message", "text": "uno", "client_id": str(uuid.uuid4())}))
+        seen.append(await ws_recv(ws, lambda m: m["type"] == "message" and m["from"] == "customer"))
+        seen.append(await ws_recv(ws, lambda m: m["type"] == "message" and m["from"] == "bot"))
     # while disconnected: two more turns happen (e.g. from another tab, over HTTP)
     await running.say(conv, "due")
     await running.say(conv, "tre")

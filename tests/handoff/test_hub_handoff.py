@@ -23,15 +23,11 @@ SUMMARY = {
 
 async def test_handoff_without_agents_is_offline_with_ticket(running):
     conv = await running.new_conversation()
-    response = await running.handoff(
-        conv["conversation_id"], {"reason": "problem", "summary": SUMMARY}
-    )
+    response = await running.handoff(conv["conversation_id"], {"reason": "problem", "summary": SUMMARY})
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["status"] == "offline" and result["agent"] is None
-    assert TICKET.match(result["ticket_id"]) and any(
-        c.isdigit() for c in result["ticket_id"]
-    )
+    assert TICKET.match(result["ticket_id"]) and any(c.isdigit() for c in result["ticket_id"])
     events = await running.events(conv)
     assert events[-1]["type"] == "handoff" and events[-1]["status"] == "offline"
     ticket = await running.http.get(
@@ -40,9 +36,7 @@ async def test_handoff_without_agents_is_offline_with_ticket(running):
     )
     assert ticket.status_code == 200
     body = ticket.json()
-    assert body["status"] == "open" and body["conversations"] == [
-        conv["conversation_id"]
-    ]
+    assert body["status"] == "open" and body["conversations"] == [conv["conversation_id"]]
     assert body["problem_type"] == "missing_parts" and body["order_number"] == "1234567"
     assert body["summary"]["email"] == "Giulia.Rossi@example.com"
 
@@ -51,9 +45,7 @@ async def test_handoff_assigns_online_agent_and_is_idempotent(running):
     serena = await running.online_agent("Serena")
     conv = await running.new_conversation()
     first = (
-        await running.handoff(
-            conv["conversation_id"], {"reason": "request_human", "summary": {}}
-        )
+        await running.handoff(conv["conversation_id"], {"reason": "request_human", "summary": {}})
     ).json()
     assert first["status"] == "assigned"
     assert first["agent"] == {"id": serena.agent.id, "name": "Serena"}
@@ -76,21 +68,15 @@ async def test_fifty_simultaneous_handoffs_open_exactly_one(running):
     cid = conv["conversation_id"]
     responses = await asyncio.gather(
         *(
-            running.handoff(
-                cid, {"reason": "request_human", "summary": {"customer_words": f"n{i}"}}
-            )
+            running.handoff(cid, {"reason": "request_human", "summary": {"customer_words": f"n{i}"}})
             for i in range(50)
         )
     )
-    assert all(r.status_code == 200 for r in responses), [
-        r.text for r in responses if r.status_code != 200
-    ]
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
     results = [r.json() for r in responses]
     assert len({r["ticket_id"] for r in results}) == 1
     assert len({r["agent"]["id"] for r in results}) == 1
-    assert [
-        e for e in await running.events(conv) if e["type"] == "handoff"
-    ].__len__() == 1
+    assert [e for e in await running.events(conv) if e["type"] == "handoff"].__len__() == 1
     loads = [a["load"] for a in (await running.hub.agents_view())]
     assert sorted(loads) == [0, 1]
     tickets = await running.hub.r.keys(running.hub.keys.ticket("*"))
@@ -119,16 +105,12 @@ async def test_action_server_calls_handoff_while_hub_waits_for_rasa(running, fak
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             result = json.loads(response.read())
-        return [
-            {"text": f"Ti passo a {result['agent']['name']} ({result['ticket_id']})"}
-        ]
+        return [{"text": f"Ti passo a {result['agent']['name']} ({result['ticket_id']})"}]
 
     fake_rasa.on_message = rasa_reply
     conv = await running.new_conversation()
     await running.say(conv, "voglio un operatore")
-    events = await running.wait_events(
-        conv, lambda ev: any(e.get("from") == "bot" for e in ev)
-    )
+    events = await running.wait_events(conv, lambda ev: any(e.get("from") == "bot" for e in ev))
     kinds = [(e["type"], e.get("from") or e.get("status")) for e in events]
     assert kinds == [
         ("message", "customer"),
@@ -141,9 +123,7 @@ async def test_action_server_calls_handoff_while_hub_waits_for_rasa(running, fak
     await running.hub.idle()
     assert len(fake_rasa.messages()) == 1
     detail = (await serena.get(f"/conversations/{conv['conversation_id']}")).json()
-    assert [e.get("text") for e in detail["transcript"] if e["type"] == "message"][
-        -1
-    ] == "ci sei?"
+    assert [e.get("text") for e in detail["transcript"] if e["type"] == "message"][-1] == "ci sei?"
 
 
 async def test_rasa_down_tells_customer_and_hands_off(running, fake_rasa):
@@ -152,14 +132,8 @@ async def test_rasa_down_tells_customer_and_hands_off(running, fake_rasa):
     conv = await running.new_conversation()
     response = await running.say(conv, "il divano non arriva")
     assert response.status_code == 201
-    events = await running.wait_events(
-        conv, lambda ev: sum(e.get("from") == "bot" for e in ev) >= 2
-    )
-    texts = [
-        (e["type"], e.get("from"), e.get("text"))
-        for e in events
-        if e["type"] == "message"
-    ]
+    events = await running.wait_events(conv, lambda ev: sum(e.get("from") == "bot" for e in ev) >= 2)
+    texts = [(e["type"], e.get("from"), e.get("text")) for e in events if e["type"] == "message"]
     assert texts[0] == ("message", "customer", "il divano non arriva")
     assert texts[1] == ("message", "bot", "TEST bot unavailable")
     assert texts[2][2].startswith("TEST assigned to Serena (T")
@@ -174,9 +148,7 @@ async def test_rasa_slow_counts_as_unavailable(running, fake_rasa):
     fake_rasa.slow_seconds = 2.0  # the hub's time-out is 1 s in these tests
     conv = await running.new_conversation()
     await running.say(conv, "ciao")
-    events = await running.wait_events(
-        conv, lambda ev: any(e["type"] == "handoff" for e in ev), timeout=6
-    )
+    events = await running.wait_events(conv, lambda ev: any(e["type"] == "handoff" for e in ev), timeout=6)
     handoff = next(e for e in events if e["type"] == "handoff")
     assert handoff["status"] == "offline" and handoff["reason"] == "bot_unavailable"
     last = (await running.wait_events(conv, lambda ev: ev[-1].get("from") == "bot"))[-1]
@@ -228,10 +200,7 @@ async def test_internal_api_bad_input_changes_nothing(running):
         "/v1/internal/tickets/T6QYJ5XKA",
         headers={"Authorization": f"Bearer {INTERNAL_TOKEN}"},
     )
-    assert (
-        unknown_ticket.status_code == 404
-        and unknown_ticket.json()["error"] == "ticket_not_found"
-    )
+    assert unknown_ticket.status_code == 404 and unknown_ticket.json()["error"] == "ticket_not_found"
 
 
 async def test_frustrated_mood_means_high_priority(running):
@@ -277,6 +246,4 @@ async def test_rating_counts_for_the_resolving_agent(running):
     assert again.status_code == 200
     csat = (await serena.get("/csat")).json()
     assert csat["overall"] == {"count": 1, "average": 5.0}
-    assert (
-        next(a for a in csat["agents"] if a["id"] == serena.agent.id)["average"] == 5.0
-    )
+    assert next(a for a in csat["agents"] if a["id"] == serena.agent.id)["average"] == 5.0

@@ -48,9 +48,7 @@ def cli(env: dict, *args: str, stdin: str | None = None) -> subprocess.Completed
 
 def test_agents_cli(hub_env):
     env = {
-        k: v
-        for k, v in hub_env.items()
-        if k not in ("HUB_INTERNAL_TOKEN", "HUB_SECRET")
+        k: v for k, v in hub_env.items() if k not in ("HUB_INTERNAL_TOKEN", "HUB_SECRET")
     }  # not needed here
     added = cli(
         env,
@@ -102,18 +100,10 @@ def test_agents_cli(hub_env):
     first = cli(env, "seed-demo")
     second = cli(env, "seed-demo")
     assert first.returncode == second.returncode == 0
-    assert (
-        "created demo agent Serena" in first.stdout
-        and "already exists" in second.stdout
-    )
+    assert "created demo agent Serena" in first.stdout and "already exists" in second.stdout
     listing = cli(env, "list").stdout
-    assert (
-        "Giulia\tgiulia@sportello.example\tskills=item_damaged,return_request\tcapacity=2"
-        in listing
-    )
-    assert (
-        "serena@sportello.example" in listing and "marco@sportello.example" in listing
-    )
+    assert "Giulia\tgiulia@sportello.example\tskills=item_damaged,return_request\tcapacity=2" in listing
+    assert "serena@sportello.example" in listing and "marco@sportello.example" in listing
     assert cli(env, "disable", "--email", "marco@sportello.example").returncode == 0
     assert "disabled" in cli(env, "list").stdout
     assert (
@@ -182,9 +172,7 @@ async def test_customer_on_one_process_agent_on_another(hub_env, fake_rasa):
             cid = conv["conversation_id"]
             async with (
                 ws_connect(f"{b.ws_url}/v1/agent/stream?token={token}") as agent_ws,
-                ws_connect(
-                    f"{a.ws_url}/v1/conversations/{cid}/stream?token={conv['token']}"
-                ) as customer_ws,
+                ws_connect(f"{a.ws_url}/v1/conversations/{cid}/stream?token={conv['token']}") as customer_ws,
             ):
                 await ws_recv(agent_ws, lambda m: m["type"] == "hello")
                 await customer_ws.send(
@@ -196,16 +184,12 @@ async def test_customer_on_one_process_agent_on_another(hub_env, fake_rasa):
                         }
                     )
                 )
-                handoff = await ws_recv(
-                    customer_ws, lambda m: m["type"] == "handoff", timeout=10
-                )
+                handoff = await ws_recv(customer_ws, lambda m: m["type"] == "handoff", timeout=10)
                 assert handoff["status"] == "assigned"
                 assert handoff["agent"]["name"] == "Serena"
                 assert handoff["agent"]["gender"] == "f"
                 assert "email" not in handoff["agent"]
-                said = await ws_recv(
-                    customer_ws, lambda m: m["type"] == "message" and m["from"] == "bot"
-                )
+                said = await ws_recv(customer_ws, lambda m: m["type"] == "message" and m["from"] == "bot")
                 assert said["text"] == "Ti passo a Serena"
                 assigned = await ws_recv(agent_ws, lambda m: m["type"] == "assigned")
                 assert assigned["conversation"]["id"] == cid
@@ -221,9 +205,7 @@ async def test_customer_on_one_process_agent_on_another(hub_env, fake_rasa):
                 )
                 seen = await ws_recv(
                     agent_ws,
-                    lambda m: (
-                        m["type"] == "event" and m["event"].get("text") == "ci siete?"
-                    ),
+                    lambda m: m["type"] == "event" and m["event"].get("text") == "ci siete?",
                 )
                 assert seen["conversation_id"] == cid
                 # agent (process B) → customer (process A)
@@ -303,9 +285,7 @@ async def test_bot_turn_survives_a_killed_hub_process(hub_env, fake_rasa, redis_
                 await asyncio.sleep(env_seconds(env) + 1.0)
                 events = await transcript()
                 pending = redis_server.command("LLEN", f"sportello:conv:{cid}:bot")
-                lease = redis_server.command(
-                    "EXISTS", f"sportello:conv:{cid}:bot-lease"
-                )
+                lease = redis_server.command("EXISTS", f"sportello:conv:{cid}:bot-lease")
                 tracked = redis_server.command("ZSCORE", "sportello:bot:pending", cid)
     finally:
         first.stop()
@@ -324,21 +304,14 @@ def env_seconds(env: dict) -> float:
 
 
 def test_agents_cli_gender(hub_env, redis_server):
-    env = {
-        k: v
-        for k, v in hub_env.items()
-        if k not in ("HUB_INTERNAL_TOKEN", "HUB_SECRET")
-    }
+    env = {k: v for k, v in hub_env.items() if k not in ("HUB_INTERNAL_TOKEN", "HUB_SECRET")}
     bad = cli(
         env,
         *("add", "--email", "anna@sportello.example", "--name", "Anna"),
         *("--gender", "x", "--password", "una-password-lunga"),
     )
     assert bad.returncode == 2 and "gender must be 'f' or 'm'" in bad.stderr
-    assert (
-        redis_server.command("EXISTS", "sportello:agent-email:anna@sportello.example")
-        == 0
-    )
+    assert redis_server.command("EXISTS", "sportello:agent-email:anna@sportello.example") == 0
     added = cli(
         env,
         *("add", "--email", "anna@sportello.example", "--name", "Anna"),
@@ -360,16 +333,11 @@ def test_agents_cli_gender(hub_env, redis_server):
     assert old.returncode == 0, old.stderr
     seeded = cli(env, "seed-demo")
     assert seeded.returncode == 0, seeded.stderr
-    assert (
-        "Serena <serena@sportello.example> already exists; gender set" in seeded.stdout
-    )
+    assert "Serena <serena@sportello.example> already exists; gender set" in seeded.stdout
     assert "created demo agent Marco" in seeded.stdout
     again = cli(env, "seed-demo")
     assert "gender set" not in again.stdout
-    rows = {
-        line.split("\t")[1]: line.split("\t")[-1]
-        for line in cli(env, "list").stdout.splitlines()
-    }
+    rows = {line.split("\t")[1]: line.split("\t")[-1] for line in cli(env, "list").stdout.splitlines()}
     assert rows == {
         "Anna": "gender=f",
         "Luca": "gender=-",

@@ -17,9 +17,7 @@ def test_conditional_variations_are_never_picked_and_placeholders_are_filled():
     responses = Responses.load(FIXTURES / "domain.yml")
     responses._rng = random.Random(7)
     texts = {
-        responses.text(
-            "utter_handoff_assigned", agent_name="Serena", ticket_id="T6QYJ5XKA"
-        )
+        responses.text("utter_handoff_assigned", agent_name="Serena", ticket_id="T6QYJ5XKA")
         for _ in range(30)
     }
     assert texts == {"TEST assigned to Serena (T6QYJ5XKA)"}

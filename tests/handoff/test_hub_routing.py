@@ -30,9 +30,9 @@ async def test_same_agent_for_the_same_customer(running):
     assert r1["agent"]["name"] == "Marco"  # tie on load: alphabetical
     await _resolve(marco, first["conversation_id"])
     other = await running.new_conversation()
-    assert (
-        await running.handoff(other["conversation_id"], {"reason": "problem"})
-    ).json()["agent"]["name"] == "Marco"
+    assert (await running.handoff(other["conversation_id"], {"reason": "problem"})).json()["agent"][
+        "name"
+    ] == "Marco"
     # Marco is now busier than Serena, but the returning visitor gets Marco again
     again = await running.new_conversation(visitor_token=first["visitor_token"])
     r2 = (await running.handoff(again["conversation_id"], {"reason": "problem"})).json()
@@ -62,17 +62,13 @@ async def test_same_agent_for_the_same_customer(running):
     assert r4["agent"]["name"] == "Marco"
     # the agent sees the customer's history
     detail = (await marco.get(f"/conversations/{again['conversation_id']}")).json()
-    assert [c["conversation_id"] for c in detail["history"]["conversations"]] == [
-        first["conversation_id"]
-    ]
+    assert [c["conversation_id"] for c in detail["history"]["conversations"]] == [first["conversation_id"]]
     assert detail["history"]["tickets"][0]["ticket_id"] == r1["ticket_id"]
 
 
 async def test_visitor_token_forged_means_new_visitor(running):
     first = await running.new_conversation()
-    forged = first["visitor_token"][:-3] + (
-        "AAA" if not first["visitor_token"].endswith("AAA") else "BBB"
-    )
+    forged = first["visitor_token"][:-3] + ("AAA" if not first["visitor_token"].endswith("AAA") else "BBB")
     second = await running.new_conversation(visitor_token=forged)
     again = await running.new_conversation(visitor_token=first["visitor_token"])
     v1 = (await running.hub.convs.get(first["conversation_id"]))["visitor_id"]
@@ -96,9 +92,7 @@ async def test_skills_and_least_loaded(running):
         ).json()
 
     assert (await route("return_request"))["agent"]["name"] == "Serena"
-    assert (await route("return_request"))["agent"][
-        "name"
-    ] == "Serena"  # still the only one with the skill
+    assert (await route("return_request"))["agent"]["name"] == "Serena"  # still the only one with the skill
     first = (await route("item_damaged"))["agent"]["name"]
     second = (await route("item_damaged"))["agent"]["name"]
     assert {first, second} == {"Luca", "Marco"}  # least-loaded spreads the work
@@ -108,9 +102,7 @@ async def test_skills_and_least_loaded(running):
 
 async def test_priority_queue_positions_and_drain(running):
     serena = await running.add_agent("Serena", capacity=1)
-    await running.hub.agents.set_presence(
-        serena.id, "away"
-    )  # around, but not taking chats
+    await running.hub.agents.set_presence(serena.id, "away")  # around, but not taking chats
     a, b, c = [await running.new_conversation() for _ in range(3)]
     ra = (await running.handoff(a["conversation_id"], {"reason": "problem"})).json()
     rb = (await running.handoff(b["conversation_id"], {"reason": "problem"})).json()
@@ -127,9 +119,7 @@ async def test_priority_queue_positions_and_drain(running):
         1,
     )  # frustrated goes first
     assert rc["eta_seconds"] > 0
-    positions = [
-        e["queue_position"] for e in await running.events(a) if e["type"] == "handoff"
-    ]
+    positions = [e["queue_position"] for e in await running.events(a) if e["type"] == "handoff"]
     assert positions == [1, 2]  # pushed live when C overtook
     # Serena comes online: the queue drains to her capacity, highest priority first
     token = await running.login(serena.email)
@@ -137,9 +127,7 @@ async def test_priority_queue_positions_and_drain(running):
         assigned = await ws_recv(ws, lambda m: m["type"] == "assigned")
         assert assigned["conversation"]["id"] == c["conversation_id"]
         assert assigned["conversation"]["priority"] == "high"
-        events_a = await running.wait_events(
-            a, lambda ev: ev[-1].get("queue_position") == 1
-        )
+        events_a = await running.wait_events(a, lambda ev: ev[-1].get("queue_position") == 1)
         assert [e["queue_position"] for e in events_a if e["type"] == "handoff"] == [
             1,
             2,
@@ -168,18 +156,12 @@ async def test_outside_business_hours_is_offline(make_hub):
     await hub.online_agent("Serena")
     conv = await hub.new_conversation()
     result = (await hub.handoff(conv["conversation_id"], {"reason": "problem"})).json()
-    assert (
-        result["status"] == "offline"
-        and result["agent"] is None
-        and result["ticket_id"]
-    )
+    assert result["status"] == "offline" and result["agent"] is None and result["ticket_id"]
     offline = (
         await hub.http.get(
             "/v1/agent/conversations",
             params={"status": "offline"},
-            headers={
-                "Authorization": f"Bearer {await hub.login('serena@sportello.example')}"
-            },
+            headers={"Authorization": f"Bearer {await hub.login('serena@sportello.example')}"},
         )
     ).json()["conversations"]
     assert [c["id"] for c in offline] == [conv["conversation_id"]]
@@ -218,9 +200,7 @@ async def test_dropped_agent_keeps_conversations_for_the_grace_period(make_hub):
     conv = await hub.new_conversation()
     async with ws_connect(f"{hub.ws}/v1/agent/stream?token={serena_token}") as ws:
         await ws_recv(ws, lambda m: m["type"] == "hello")
-        result = (
-            await hub.handoff(conv["conversation_id"], {"reason": "problem"})
-        ).json()
+        result = (await hub.handoff(conv["conversation_id"], {"reason": "problem"})).json()
         assert result["agent"]["name"] == "Serena"
         await asyncio.sleep(1.0)  # connected: the server keeps her presence alive
         assert await hub.hub.agents.presence(serena.id) == "online"
@@ -234,11 +214,7 @@ async def test_dropped_agent_keeps_conversations_for_the_grace_period(make_hub):
         )
         assigned = await ws_recv(marco_ws, lambda m: m["type"] == "assigned", timeout=5)
         assert assigned["conversation"]["id"] == conv["conversation_id"]
-    statuses = [
-        (e["status"], e.get("reason"))
-        for e in await hub.events(conv)
-        if e["type"] == "handoff"
-    ]
+    statuses = [(e["status"], e.get("reason")) for e in await hub.events(conv) if e["type"] == "handoff"]
     assert statuses == [
         ("assigned", "problem"),
         ("queued", "agent_unavailable"),

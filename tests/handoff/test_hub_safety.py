@@ -23,13 +23,9 @@ async def test_other_visitors_token_and_guessed_ids_are_refused(running):
     await running.hub.idle()
     cid = theirs["conversation_id"]
     auth = {"Authorization": f"Bearer {mine['token']}"}
+    assert (await running.http.get(f"/v1/conversations/{cid}/events", headers=auth)).status_code == 401
     assert (
-        await running.http.get(f"/v1/conversations/{cid}/events", headers=auth)
-    ).status_code == 401
-    assert (
-        await running.http.get(
-            f"/v1/conversations/{cid}/events", params={"token": mine["token"]}
-        )
+        await running.http.get(f"/v1/conversations/{cid}/events", params={"token": mine["token"]})
     ).status_code == 401
     post = await running.http.post(
         f"/v1/conversations/{cid}/messages",
@@ -37,14 +33,10 @@ async def test_other_visitors_token_and_guessed_ids_are_refused(running):
         json={"text": "hi", "client_id": str(uuid.uuid4())},
     )
     assert post.status_code == 401
-    assert (
-        await running.http.get(f"/v1/conversations/{cid}/events")
-    ).status_code == 401
+    assert (await running.http.get(f"/v1/conversations/{cid}/events")).status_code == 401
     # the visitor token is not a conversation token
     visitor = {"Authorization": f"Bearer {theirs['visitor_token']}"}
-    assert (
-        await running.http.get(f"/v1/conversations/{cid}/events", headers=visitor)
-    ).status_code == 401
+    assert (await running.http.get(f"/v1/conversations/{cid}/events", headers=visitor)).status_code == 401
 
     async def guesses(count: int) -> list[int]:
         """A lean keep-alive HTTP/1.1 client: 1,000 requests through httpx would dominate the run."""
@@ -66,11 +58,7 @@ async def test_other_visitors_token_and_guessed_ids_are_refused(running):
         writer.close()
         return codes
 
-    codes = [
-        code
-        for batch in await asyncio.gather(*(guesses(250) for _ in range(4)))
-        for code in batch
-    ]
+    codes = [code for batch in await asyncio.gather(*(guesses(250) for _ in range(4))) for code in batch]
     assert len(codes) == 1000 and set(codes) == {401}
 
     for url in (
@@ -83,14 +71,13 @@ async def test_other_visitors_token_and_guessed_ids_are_refused(running):
                 await ws.recv()
         assert closed.value.rcvd.code == 4401
         assert closed.value.rcvd.reason == "unauthorized"
-    assert [
-        e["text"] for e in await running.events(theirs) if e["type"] == "message"
-    ] == ["dati privati", "echo: dati privati"]
+    assert [e["text"] for e in await running.events(theirs) if e["type"] == "message"] == [
+        "dati privati",
+        "echo: dati privati",
+    ]
 
 
-async def test_bad_customer_input_gets_clear_errors_and_stores_nothing(
-    running, fake_rasa
-):
+async def test_bad_customer_input_gets_clear_errors_and_stores_nothing(running, fake_rasa):
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
     url = f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}"
@@ -110,9 +97,7 @@ async def test_bad_customer_input_gets_clear_errors_and_stores_nothing(
                 "too_long",
             ),
             (
-                json.dumps(
-                    {"type": "message", "text": "   ", "client_id": str(uuid.uuid4())}
-                ),
+                json.dumps({"type": "message", "text": "   ", "client_id": str(uuid.uuid4())}),
                 "empty_message",
             ),
             (json.dumps({"type": "message", "text": "ciao"}), "invalid_client_id"),
@@ -144,24 +129,16 @@ async def test_bad_customer_input_gets_clear_errors_and_stores_nothing(
             assert error["code"] == code, frame
             assert error["message"]
         await ws.send(b"\x00\x01")
-        assert (await ws_recv(ws, lambda m: m["type"] == "error"))[
-            "code"
-        ] == "invalid_json"
+        assert (await ws_recv(ws, lambda m: m["type"] == "error"))["code"] == "invalid_json"
         # the socket still works afterwards
-        await ws.send(
-            json.dumps(
-                {"type": "message", "text": "ok", "client_id": str(uuid.uuid4())}
-            )
-        )
+        await ws.send(json.dumps({"type": "message", "text": "ok", "client_id": str(uuid.uuid4())}))
         assert (await ws_recv(ws, lambda m: m["type"] == "ack"))["id"]
     await running.hub.idle()
     assert [e["text"] for e in await running.events(conv)] == ["ok", "echo: ok"]
     assert [m["message"] for m in fake_rasa.messages()] == ["ok"]
     # the same over HTTP
     headers = {"Authorization": f"Bearer {conv['token']}"}
-    not_json = await running.http.post(
-        f"/v1/conversations/{cid}/messages", content=b"{", headers=headers
-    )
+    not_json = await running.http.post(f"/v1/conversations/{cid}/messages", content=b"{", headers=headers)
     assert not_json.status_code == 400 and not_json.json()["error"] == "invalid_json"
     long = await running.say(conv, "y" * 2001)
     assert long.status_code == 413 and long.json()["error"] == "too_long"
@@ -177,11 +154,7 @@ async def test_oversized_websocket_frame_closes_the_socket_but_not_the_server(ma
     conv = await hub.new_conversation()
     url = f"{hub.ws}/v1/conversations/{conv['conversation_id']}/stream?token={conv['token']}"
     async with ws_connect(url) as ws:
-        await ws.send(
-            json.dumps(
-                {"type": "message", "text": "z" * 5000, "client_id": str(uuid.uuid4())}
-            )
-        )
+        await ws.send(json.dumps({"type": "message", "text": "z" * 5000, "client_id": str(uuid.uuid4())}))
         with pytest.raises(ConnectionClosed):
             for _ in range(5):
                 await asyncio.wait_for(ws.recv(), timeout=3)
@@ -210,10 +183,7 @@ async def test_health_reports_rasa_and_redis(running, fake_rasa):
     fake_rasa.stop()
     down = await running.http.get("/v1/health")
     assert down.status_code == 503
-    assert (
-        down.json()["checks"]["rasa"]["ok"] is False
-        and down.json()["checks"]["redis"]["ok"] is True
-    )
+    assert down.json()["checks"]["rasa"]["ok"] is False and down.json()["checks"]["redis"]["ok"] is True
 
 
 async def test_cors_for_embedded_widget(make_hub):
@@ -228,13 +198,9 @@ async def test_cors_for_embedded_widget(make_hub):
     )
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "https://negozio.example"
-    created = await hub.http.post(
-        "/v1/conversations", json={}, headers={"Origin": "https://negozio.example"}
-    )
+    created = await hub.http.post("/v1/conversations", json={}, headers={"Origin": "https://negozio.example"})
     assert created.headers["access-control-allow-origin"] == "https://negozio.example"
-    other = await hub.http.post(
-        "/v1/conversations", json={}, headers={"Origin": "https://evil.example"}
-    )
+    other = await hub.http.post("/v1/conversations", json={}, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
 
 
@@ -244,9 +210,7 @@ async def test_every_key_has_a_ttl(running, fake_rasa):
     await running.say(conv, "ciao")
     await running.hub.idle()
     cid = conv["conversation_id"]
-    await running.handoff(
-        cid, {"reason": "problem", "summary": {"email": "a@example.com"}}
-    )
+    await running.handoff(cid, {"reason": "problem", "summary": {"email": "a@example.com"}})
     await serena.post(f"/conversations/{cid}/notes", {"text": "nota"})
     await serena.post(f"/conversations/{cid}/resolve")
     await running.hub.idle()
@@ -257,9 +221,7 @@ async def test_every_key_has_a_ttl(running, fake_rasa):
     )
     prefix = running.settings.key_prefix
     keys = await running.hub.r.keys(prefix + "*")
-    exempt = {prefix + "agents"} | {
-        k for k in keys if k.startswith(prefix + "agent:") and k.count(":") == 2
-    }
+    exempt = {prefix + "agents"} | {k for k in keys if k.startswith(prefix + "agent:") and k.count(":") == 2}
     exempt |= {k for k in keys if k.startswith(prefix + "agent-email:")}
     missing = [k for k in keys if k not in exempt and await running.hub.r.ttl(k) < 0]
     assert missing == []
@@ -333,21 +295,15 @@ async def test_customer_stream_closes_with_4401_or_4404_http_keeps_401_404(runni
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (code, reason)
     # the conversation expired (its keys are gone) but the token is still valid
     await running.hub.r.delete(running.hub.keys.conv(cid))
-    async with ws_connect(
-        f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}"
-    ) as ws:
+    async with ws_connect(f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}") as ws:
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
     assert closed.value.rcvd.code == 4404
     assert closed.value.rcvd.reason == "conversation_not_found"
     # plain HTTP keeps its status codes
-    gone = await running.http.get(
-        f"/v1/conversations/{cid}/events", params={"token": conv["token"]}
-    )
+    gone = await running.http.get(f"/v1/conversations/{cid}/events", params={"token": conv["token"]})
     assert gone.status_code == 404 and gone.json()["error"] == "conversation_not_found"
-    bad = await running.http.get(
-        f"/v1/conversations/{cid}/events", params={"token": "garbage"}
-    )
+    bad = await running.http.get(f"/v1/conversations/{cid}/events", params={"token": "garbage"})
     assert bad.status_code == 401
     posted = await running.http.post(
         f"/v1/conversations/{other['conversation_id']}/messages",

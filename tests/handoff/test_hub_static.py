@@ -27,9 +27,7 @@ async def test_static_pages(make_hub, tmp_path):
     assert console.status_code == 200 and "console" in console.text
     assert (await hub.http.get("/console/js/main.js")).status_code == 200
     redirect = await hub.http.get("/console")
-    assert redirect.status_code in (301, 302, 307, 308) and redirect.headers[
-        "location"
-    ].endswith("/console/")
+    assert redirect.status_code in (301, 302, 307, 308) and redirect.headers["location"].endswith("/console/")
     for path in (
         "/widget/../secret.txt",
         "/widget/%2e%2e/secret.txt",

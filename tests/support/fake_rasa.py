@@ -48,11 +48,7 @@ class FakeRasa:
 
     def messages(self) -> list[dict]:
         with self._lock:
-            return [
-                body
-                for method, path, body in self.requests
-                if path.startswith("/webhooks/rest/webhook")
-            ]
+            return [body for method, path, body in self.requests if path.startswith("/webhooks/rest/webhook")]
 
     def start(self) -> FakeRasa:
         fake = self
@@ -116,9 +112,7 @@ class FakeRasa:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-rasa", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-rasa", daemon=True)
         self._thread.start()
         return self
 

@@ -21,9 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class HubProcess:
-    def __init__(
-        self, env: dict[str, str], python: str | None = None, port: int | None = None
-    ):
+    def __init__(self, env: dict[str, str], python: str | None = None, port: int | None = None):
         self.port = port or free_port()
         self.python = python or str(REPO_ROOT / ".venv" / "hub" / "bin" / "python")
         if not Path(self.python).exists():
@@ -57,13 +55,9 @@ class HubProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"hub exited with {self.process.returncode}:\n{self.output()}"
-                )
+                raise RuntimeError(f"hub exited with {self.process.returncode}:\n{self.output()}")
             try:
-                with urllib.request.urlopen(
-                    self.url + "/v1/health", timeout=1
-                ) as response:
+                with urllib.request.urlopen(self.url + "/v1/health", timeout=1) as response:
                     response.read()
                 return self
             except urllib.error.HTTPError:

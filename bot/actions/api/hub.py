@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import aiohttp
 
@@ -26,13 +26,14 @@ class HubClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     @classmethod
-    def from_settings(cls, settings: Optional[Settings] = None) -> "HubClient":
+    def from_settings(cls, settings: Optional[Settings] = None) -> HubClient:
         """A client for the configured hub."""
         settings = settings or Settings.from_env()
         return cls(settings.hub_url, settings.hub_token, settings.hub_timeout)
 
-    async def _call(self, method: str, path: str, body: Optional[Dict[str, Any]] = None,
-                    allow_404: bool = False) -> Optional[Dict[str, Any]]:
+    async def _call(
+        self, method: str, path: str, body: Optional[dict[str, Any]] = None, allow_404: bool = False
+    ) -> Optional[dict[str, Any]]:
         try:
             async with aiohttp.ClientSession(timeout=self._timeout, headers=self._headers) as session:
                 async with session.request(method, f"{self._base}{path}", json=body) as response:
@@ -45,10 +46,16 @@ class HubClient:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise HubUnavailable(f"hub unreachable: {exc!r}") from exc
 
-    async def handoff(self, conversation_id: str, reason: str, summary: Dict[str, Any],
-                      ticket_id: Optional[str] = None, priority: str = "normal") -> Dict[str, Any]:
+    async def handoff(
+        self,
+        conversation_id: str,
+        reason: str,
+        summary: dict[str, Any],
+        ticket_id: Optional[str] = None,
+        priority: str = "normal",
+    ) -> dict[str, Any]:
         """Ask the hub to hand the conversation to a person; returns its routing decision."""
-        body: Dict[str, Any] = {"reason": reason, "summary": summary, "priority": priority}
+        body: dict[str, Any] = {"reason": reason, "summary": summary, "priority": priority}
         if ticket_id:
             body["ticket_id"] = ticket_id
         result = await self._call("POST", f"/v1/internal/conversations/{conversation_id}/handoff", body)
@@ -56,11 +63,10 @@ class HubClient:
             raise HubUnavailable(f"unexpected hand-off answer: {result!r}")
         return result
 
-    async def ticket(self, ticket_id: str) -> Optional[Dict[str, Any]]:
+    async def ticket(self, ticket_id: str) -> Optional[dict[str, Any]]:
         """The ticket, or None when the hub does not know it."""
         return await self._call("GET", f"/v1/internal/tickets/{ticket_id}", allow_404=True)
 
     async def rate(self, conversation_id: str, rating: int) -> None:
         """Store the customer's 1–5 satisfaction rating."""
-        await self._call("POST", f"/v1/internal/conversations/{conversation_id}/rating",
-                         {"rating": rating})
+        await self._call("POST", f"/v1/internal/conversations/{conversation_id}/rating", {"rating": rating})

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Optional, Protocol
+from typing import Any, Optional, Protocol
 
 import aiohttp
 
@@ -55,10 +55,10 @@ class Order:
     carrier: Optional[str] = None
     tracking_url: Optional[str] = None
     delivery_change_allowed: bool = False
-    extra: Dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "Order":
+    def from_dict(cls, data: dict[str, Any]) -> Order:
         """Build an order from the store's JSON; raise ValueError when it is malformed."""
         try:
             number, product, status = str(data["number"]), str(data["product"]), str(data["status"])
@@ -66,8 +66,18 @@ class Order:
             raise ValueError(f"order record lacks {exc}") from exc
         if status not in STATUSES:
             raise ValueError(f"unknown order status {status!r}")
-        known = {"number", "product", "status", "customer_name", "email", "delivery_date",
-                 "ship_by", "carrier", "tracking_url", "delivery_change_allowed"}
+        known = {
+            "number",
+            "product",
+            "status",
+            "customer_name",
+            "email",
+            "delivery_date",
+            "ship_by",
+            "carrier",
+            "tracking_url",
+            "delivery_change_allowed",
+        }
         return cls(
             number=number,
             product=product,
@@ -82,7 +92,7 @@ class Order:
             extra={k: v for k, v in data.items() if k not in known},
         )
 
-    def as_slot(self) -> Dict[str, Any]:
+    def as_slot(self) -> dict[str, Any]:
         """The form kept in the ``order`` slot and sent to the agent's case card."""
         return {
             "number": self.number,
@@ -98,7 +108,7 @@ class Order:
             **self.extra,
         }
 
-    def template_values(self) -> Dict[str, str]:
+    def template_values(self) -> dict[str, str]:
         """Values for the ``{placeholders}`` of the order responses in domain.yml."""
         return {
             "order_number": self.number,
@@ -126,9 +136,9 @@ class DemoOrderStore:
     def __init__(self, path: Path) -> None:
         """Remember the file; it is read on each call so edits apply without a restart."""
         self._path = path
-        self.delivery_changes: Dict[str, str] = {}
+        self.delivery_changes: dict[str, str] = {}
 
-    def _records(self) -> Dict[str, Any]:
+    def _records(self) -> dict[str, Any]:
         try:
             return json.loads(self._path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
@@ -157,7 +167,7 @@ class HttpOrderStore:
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Optional[Dict[str, Any]]:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Optional[dict[str, Any]]:
         try:
             async with aiohttp.ClientSession(timeout=self._timeout, headers=self._headers) as session:
                 async with session.request(method, f"{self._base}{path}", **kwargs) as response:
@@ -194,8 +204,9 @@ def get_order_store(settings: Optional[Settings] = None) -> OrderStore:
     if _store is None:
         settings = settings or Settings.from_env()
         if settings.order_store == "http":
-            _store = HttpOrderStore(settings.order_api_url, settings.order_api_token,
-                                    settings.order_api_timeout)
+            _store = HttpOrderStore(
+                settings.order_api_url, settings.order_api_token, settings.order_api_timeout
+            )
         else:
             _store = DemoOrderStore(settings.orders_file)
     return _store
