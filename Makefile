@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Rasa 3.6 needs Python <= 3.10 (the bot); the hub runs on the default python3 (3.11+).
-PYTHON_BOT ?= $(shell (ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python 2>/dev/null; command -v python3.10) | tail -n 1)
+PYTHON_BOT ?= $(shell (ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1; command -v python3.10) | head -n 1)
 PYTHON_HUB ?= python3
 BOT := .venv/bot
 HUB := .venv/hub
