@@ -127,7 +127,7 @@ async def check_order_number(
     number = extract_order_number(value)
     failures = int(tracker.get_slot("order_lookup_failures") or 0)
     if not number:
-        if failures + 1 >= MAX_ORDER_ATTEMPTS + 1:
+        if failures >= MAX_ORDER_ATTEMPTS:
             return {"order_number": NO_ORDER_NUMBER, "order": None}
         dispatcher.utter_message(response="utter_order_number_invalid")
         return {"order_number": None, "order_lookup_failures": failures + 1}

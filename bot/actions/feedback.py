@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Optional
 
@@ -13,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.api.hub import HubClient, HubUnavailable
 
 LOW_RATING = 2
+logger = logging.getLogger(__name__)
 
 
 def parse_rating(tracker: Tracker) -> Optional[int]:
@@ -47,8 +49,9 @@ class ActionStoreRating(Action):
             return []
         try:
             await HubClient.from_settings().rate(tracker.sender_id, rating)
-        except HubUnavailable:
-            pass  # the thanks still stands; the hub logs nothing lost but the score
+        except HubUnavailable as exc:
+            # The rating stays in the tracker (slot `rating`); the customer is thanked all the same.
+            logger.warning("rating of %s not stored by the hub: %s", tracker.sender_id, exc)
         dispatcher.utter_message(
             response="utter_thank_rating_low" if rating <= LOW_RATING else "utter_thank_rating"
         )
