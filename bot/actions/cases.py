@@ -17,18 +17,8 @@ from bot.actions.api.orders import (
     get_order_store,
 )
 from bot.actions.handoff import FRUSTRATED, perform_handoff
+from bot.intents import PROBLEM_INTENTS
 
-PROBLEM_TYPES = (
-    "delivery_late",
-    "item_damaged",
-    "missing_parts",
-    "wrong_item",
-    "return_request",
-    "refund_request",
-    "warranty_claim",
-    "cancel_order",
-    "change_delivery",
-)
 # Problems whose policy the bot explains itself before gathering the case.
 POLICY_RESPONSES = {
     "return_request": "utter_policy_return",
@@ -88,7 +78,7 @@ class ActionStartCase(Action):
     ) -> list[EventType]:
         """Say the acknowledgement and the apology; remember the customer's own words."""
         problem = latest_intent(tracker)
-        if problem not in PROBLEM_TYPES:
+        if problem not in PROBLEM_INTENTS:
             problem = tracker.get_slot("problem_type") or "item_damaged"
         events: list[EventType] = []
         # A new case after an earlier hand-off starts clean; within one case, keep what we know.

@@ -25,19 +25,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.intents import SUPPORT_INTENTS
+
 DEFAULT_CUES = Path(__file__).resolve().parent / "support_cues.yml"
-SUPPORT_INTENTS = (
-    "order_status",
-    "delivery_late",
-    "item_damaged",
-    "missing_parts",
-    "wrong_item",
-    "return_request",
-    "refund_request",
-    "warranty_claim",
-    "cancel_order",
-    "change_delivery",
-)
 CUE_ENTITIES = ("order_number", "product", "ticket_id")
 FALLBACK = "nlu_fallback"
 WORD = re.compile(r"[a-z0-9]+")

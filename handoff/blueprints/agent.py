@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -12,7 +11,7 @@ from redis.exceptions import RedisError
 from sanic import Blueprint, Request
 from sanic.response import json as json_response
 
-from handoff.blueprints.common import SocketWriter, read_json
+from handoff.blueprints.common import SocketWriter, read_frame, read_json
 from handoff.errors import ClientError
 from handoff.store.agents import PRESENCE
 
@@ -161,24 +160,9 @@ async def stream(request: Request, ws):
         await hub.agent_online(agent.id, "online")  # connecting marks the agent online
         async for raw in ws:
             try:
-                data = json.loads(raw)
-            except (ValueError, TypeError):
-                writer.post(
-                    {
-                        "type": "error",
-                        "code": "invalid_json",
-                        "message": "the frame is not valid JSON",
-                    }
-                )
-                continue
-            if not isinstance(data, dict):
-                writer.post(
-                    {
-                        "type": "error",
-                        "code": "invalid_json",
-                        "message": "the frame must be a JSON object",
-                    }
-                )
+                data = read_frame(raw)
+            except ClientError as exc:
+                writer.post({"type": "error", "code": exc.code, "message": exc.message})
                 continue
             kind = data.get("type")
             if kind == "heartbeat":

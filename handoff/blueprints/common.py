@@ -30,6 +30,17 @@ def read_json(request: Request, required: bool = True) -> dict[str, Any]:
     return data
 
 
+def read_frame(raw: Any) -> dict[str, Any]:
+    """A WebSocket frame as a JSON object, or ClientError("invalid_json") (the socket stays open)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, TypeError):
+        raise ClientError("invalid_json", "the frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ClientError("invalid_json", "the frame must be a JSON object")
+    return data
+
+
 def bearer(request: Request, allow_query: bool = False) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

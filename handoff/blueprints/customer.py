@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 from redis.exceptions import RedisError
 from sanic import Blueprint, Request
 from sanic.response import json as json_response
 
-from handoff.blueprints.common import SocketWriter, read_json
+from handoff.blueprints.common import SocketWriter, read_frame, read_json
 from handoff.errors import ClientError
 from handoff.store.conversations import STREAM_ID_RE
 
@@ -113,24 +112,9 @@ async def stream(request: Request, ws, conversation_id: str):
                 )
                 continue
             try:
-                data = json.loads(raw)
-            except ValueError:
-                writer.post(
-                    {
-                        "type": "error",
-                        "code": "invalid_json",
-                        "message": "the frame is not valid JSON",
-                    }
-                )
-                continue
-            if not isinstance(data, dict):
-                writer.post(
-                    {
-                        "type": "error",
-                        "code": "invalid_json",
-                        "message": "the frame must be a JSON object",
-                    }
-                )
+                data = read_frame(raw)
+            except ClientError as exc:
+                writer.post({"type": "error", "code": exc.code, "message": exc.message})
                 continue
             kind = data.get("type")
             if kind == "message":

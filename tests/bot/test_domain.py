@@ -7,20 +7,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.intents import PROBLEM_INTENTS
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = DOMAIN["responses"]
-PROBLEMS = [
-    "delivery_late",
-    "item_damaged",
-    "missing_parts",
-    "wrong_item",
-    "return_request",
-    "refund_request",
-    "warranty_claim",
-    "cancel_order",
-    "change_delivery",
-]
 
 
 def texts(name):
@@ -34,7 +25,7 @@ def test_every_response_named_in_the_actions_exists():
     assert sorted(named - set(RESPONSES)) == []
     for prefix in set(re.findall(r'f"(utter_[a-z_]+_)\{', code)):
         assert any(r.startswith(prefix) for r in RESPONSES), prefix
-    for problem in PROBLEMS:
+    for problem in PROBLEM_INTENTS:
         assert f"utter_ack_{problem}" in RESPONSES
     for status in ("delivered", "in_transit", "preparing", "cancelled"):
         assert f"utter_order_found_{status}" in RESPONSES and f"utter_order_status_{status}" in RESPONSES
