@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Optional
 
@@ -65,6 +66,7 @@ class StandInHub:
             "ticket_id": "T6QYJ5XKA",
         }
         self.handoff_status_code = 200
+        self.delay = 0.0
         self.tickets: dict[str, dict[str, Any]] = {}
 
     def app(self) -> web.Application:
@@ -88,6 +90,8 @@ class StandInHub:
 
     async def handoff(self, request: web.Request) -> web.Response:
         await self._record(request, "handoff")
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.handoff_status_code != 200:
             return web.json_response({"error": "boom"}, status=self.handoff_status_code)
         return web.json_response(self.handoff_reply)

@@ -79,6 +79,14 @@ async def test_unreachable_hub_is_said_plainly_and_nothing_crashes(hub_down):
     assert events == [SlotSet("handoff_status", "failed")]  # the gathered slots are kept
 
 
+async def test_a_hub_too_slow_to_answer_is_a_failed_handoff_not_a_crash(hub, monkeypatch):
+    monkeypatch.setenv("HUB_TIMEOUT", "0.5")
+    hub.delay = 2.0
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_handoff_failed"
+
+
 async def test_hub_error_is_a_failed_handoff_not_a_crash(hub):
     hub.handoff_status_code = 500
     dispatcher = CollectingDispatcher()

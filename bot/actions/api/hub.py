@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Optional
 
@@ -43,7 +44,7 @@ class HubClient:
                         text = await response.text()
                         raise HubUnavailable(f"hub answered {response.status}: {text[:200]}")
                     return await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise HubUnavailable(f"hub unreachable: {exc!r}") from exc
 
     async def handoff(

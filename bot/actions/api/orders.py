@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -176,7 +177,7 @@ class HttpOrderStore:
                     if response.status >= 400:
                         raise OrderStoreUnavailable(f"order API answered {response.status}")
                     return await response.json()
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise OrderStoreUnavailable(f"order API unreachable: {exc!r}") from exc
 
     async def get(self, number: str) -> Optional[Order]:

@@ -1,0 +1,126 @@
+"""The order store: the demo file and a shop's own HTTP API (a stand-in over real HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.api.orders import (
+    DemoOrderStore,
+    HttpOrderStore,
+    OrderStoreUnavailable,
+    extract_order_number,
+    set_order_store,
+)
+from bot.actions.config import ConfigError, Settings
+from bot.actions.orders import ActionCheckOrderStatus
+from tests.bot.helpers import DOMAIN, make_tracker, responses
+
+SOFA = {
+    "number": "3456789",
+    "product": "il divano Malmö",
+    "status": "in_transit",
+    "delivery_date": "2026-11-18",
+    "carrier": "SDA",
+    "tracking_url": "https://t.example/3456789",
+}
+
+
+@pytest.fixture
+async def shop_api():
+    """A shop's order API: 3456789 exists, 5000000 answers 500, 6000000 is slow, 7000000 is malformed."""
+    seen = []
+
+    async def order(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization"))
+        number = request.match_info["number"]
+        if number == "3456789":
+            return web.json_response(SOFA)
+        if number == "5000000":
+            return web.json_response({"error": "db down"}, status=500)
+        if number == "6000000":
+            await asyncio.sleep(3)
+            return web.json_response(SOFA)
+        if number == "7000000":
+            return web.json_response({"number": "7000000", "status": "teleported", "product": "?"})
+        return web.json_response({"error": "not found"}, status=404)
+
+    app = web.Application()
+    app.router.add_get("/orders/{number}", order)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/"), seen
+    await server.close()
+
+
+async def test_http_store_finds_orders_and_turns_faults_into_unavailable(shop_api):
+    url, seen = shop_api
+    store = HttpOrderStore(url, "shop-token", timeout=1)
+    order = await store.get("3456789")
+    assert order.product == "il divano Malmö" and order.template_values()["delivery_date"] == "18/11"
+    assert seen[-1] == "Bearer shop-token"
+    assert await store.get("1111111") is None
+    for broken in ("5000000", "6000000", "7000000"):
+        with pytest.raises(OrderStoreUnavailable):
+            await store.get(broken)
+    with pytest.raises(OrderStoreUnavailable):
+        await HttpOrderStore("http://127.0.0.1:9", "", timeout=1).get("3456789")
+
+
+async def test_order_status_is_told_and_a_fault_is_a_polite_message(shop_api):
+    url, _ = shop_api
+    set_order_store(HttpOrderStore(url, "", timeout=1))
+    dispatcher = CollectingDispatcher()
+    await ActionCheckOrderStatus().run(
+        dispatcher, make_tracker("3456789", "inform", slots={"order_number": "3456789"}), DOMAIN
+    )
+    assert responses(dispatcher) == ["utter_order_status_in_transit", "utter_offer_human"]
+    assert dispatcher.messages[0]["tracking_url"] == "https://t.example/3456789"
+
+    dispatcher = CollectingDispatcher()
+    await ActionCheckOrderStatus().run(
+        dispatcher, make_tracker("5000000", "inform", slots={"order_number": "5000000"}), DOMAIN
+    )
+    assert responses(dispatcher) == ["utter_order_lookup_failed", "utter_offer_human"]
+
+
+async def test_demo_store_reads_the_design_orders():
+    from bot.actions.config import DEFAULT_DEMO_ORDERS
+
+    store = DemoOrderStore(DEFAULT_DEMO_ORDERS)
+    statuses = {n: (await store.get(n)).status for n in ("1234567", "2345678", "3456789", "4567890")}
+    assert statuses == {
+        "1234567": "delivered",
+        "2345678": "delivered",
+        "3456789": "in_transit",
+        "4567890": "preparing",
+    }
+    assert (await store.get("2345678")).product == "il tavolo da pranzo Oslo"
+    assert await store.request_delivery_change("4567890", "giovedì") is True
+    assert await store.request_delivery_change("2345678", "giovedì") is False
+
+
+def test_order_numbers_are_read_the_way_customers_write_them():
+    assert extract_order_number("ordine n. 2345678") == "2345678"
+    assert extract_order_number("#1234567!") == "1234567"
+    assert extract_order_number("234 5678") == "2345678"
+    assert extract_order_number("il 12345678 non è un ordine") is None
+    assert extract_order_number("chiamatemi al 3331234567") is None
+
+
+def test_settings_refuse_values_that_cannot_work(monkeypatch):
+    monkeypatch.setenv("ORDER_STORE", "ftp")
+    with pytest.raises(ConfigError, match="ORDER_STORE"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDER_STORE", "http")
+    monkeypatch.delenv("ORDER_API_URL", raising=False)
+    with pytest.raises(ConfigError, match="ORDER_API_URL"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDER_STORE", "demo")
+    monkeypatch.setenv("HUB_TIMEOUT", "-1")
+    with pytest.raises(ConfigError, match="HUB_TIMEOUT"):
+        Settings.from_env()
