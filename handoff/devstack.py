@@ -85,8 +85,8 @@ def redis_env(url: str) -> dict[str, str]:
     }
 
 
-def load_secrets(run_dir: Path) -> dict[str, str]:
-    """HUB_INTERNAL_TOKEN and HUB_SECRET from the environment, else generated once into run_dir."""
+def load_secrets(run_dir: Path, env: dict[str, str]) -> dict[str, str]:
+    """HUB_INTERNAL_TOKEN and HUB_SECRET from ``env``, else generated once into run_dir."""
     store = run_dir / "secrets.env"
     saved: dict[str, str] = {}
     if store.exists():
@@ -95,8 +95,8 @@ def load_secrets(run_dir: Path) -> dict[str, str]:
             saved[key.strip()] = value.strip()
     values = {}
     for key in ("HUB_INTERNAL_TOKEN", "HUB_SECRET"):
-        values[key] = os.environ.get(key) or saved.get(key) or secrets.token_urlsafe(32)
-    if any(saved.get(k) != v for k, v in values.items()) and not any(os.environ.get(k) for k in values):
+        values[key] = env.get(key) or saved.get(key) or secrets.token_urlsafe(32)
+    if any(saved.get(k) != v for k, v in values.items()) and not any(env.get(k) for k in values):
         store.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         store.chmod(0o600)
     return values
@@ -142,7 +142,7 @@ class Stack:
         if not MODEL.exists():
             raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
         env = {**os.environ, **self.extra_env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        env.update(load_secrets(self.run_dir))
+        env.update(load_secrets(self.run_dir, env))
 
         if not self.redis_url:
             self.redis_url = env.get("REDIS_URL") or self._start_redis(env, say)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -73,9 +73,12 @@ class ActionHandleOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Explain the scope, or hand off with reason ``fallback`` (never in the middle of a form)."""
-        if intents_since_last_handoff(tracker, OUT_OF_SCOPE) >= 2 and not tracker.active_loop_name:
+        """Explain the scope, or hand off with reason ``fallback`` (also in the middle of a form)."""
+        if intents_since_last_handoff(tracker, OUT_OF_SCOPE) >= 2:
             dispatcher.utter_message(response="utter_out_of_scope_handoff")
-            return await perform_handoff(dispatcher, tracker, "fallback")
+            events = await perform_handoff(dispatcher, tracker, "fallback")
+            if tracker.active_loop_name:  # stop asking: a person takes the case as gathered so far
+                events = [ActiveLoop(None), *events]
+            return events
         dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -1,6 +1,6 @@
 """Hand-off to a person through the hub (bot/actions/handoff.py), against a stand-in hub over HTTP."""
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.fallback import ActionHandleFallback, ActionHandleOutOfScope
@@ -122,23 +122,34 @@ async def test_an_angry_message_not_understood_is_calmed_and_handed_off(hub):
     assert hub.last("handoff")["body"]["priority"] == "high"
 
 
-async def test_out_of_scope_twice_hands_off_but_not_in_the_middle_of_a_form(hub):
+async def test_out_of_scope_twice_hands_off_also_in_the_middle_of_a_form(hub):
     history = [user_event("che tempo fa?", "out_of_scope")]
+    # The first time, in the middle of a case: say what the bot does, keep gathering.
     dispatcher = CollectingDispatcher()
-    await ActionHandleOutOfScope().run(
-        dispatcher,
-        make_tracker(
-            "chi vince il campionato?", "out_of_scope", events=history, active_loop="problem_report_form"
-        ),
-        DOMAIN,
-    )
-    assert responses(dispatcher) == ["utter_out_of_scope"] and hub.requests == []
+    tracker = make_tracker("che tempo fa?", "out_of_scope", active_loop="problem_report_form")
+    events = await ActionHandleOutOfScope().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_out_of_scope"] and events == [] and hub.requests == []
 
+    # The second time outside a form: a person.
     dispatcher = CollectingDispatcher()
-    await ActionHandleOutOfScope().run(
-        dispatcher, make_tracker("chi vince il campionato?", "out_of_scope", events=history), DOMAIN
-    )
+    tracker = make_tracker("chi vince il campionato?", "out_of_scope", events=history)
+    events = await ActionHandleOutOfScope().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_out_of_scope_handoff", "utter_handoff_assigned"]
+    assert ActiveLoop(None) not in events
+
+    # The second time in the middle of a case: the form stops and the case goes to a person.
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "chi vince il campionato?",
+        "out_of_scope",
+        events=history,
+        active_loop="problem_report_form",
+        slots={"order_number": "1234567"},
+    )
+    events = await ActionHandleOutOfScope().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_out_of_scope_handoff", "utter_handoff_assigned"]
+    assert events[0] == ActiveLoop(None)
+    assert hub.last("handoff")["body"]["summary"]["order_number"] == "1234567"
 
     first = CollectingDispatcher()
     await ActionHandleOutOfScope().run(first, make_tracker("una ricetta?", "out_of_scope"), DOMAIN)

@@ -149,3 +149,27 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
 def test_the_hub_reports_healthy_only_with_rasa_up(stack):
     with httpx.Client(base_url=stack.hub_url) as client:
         assert client.get("/v1/health").status_code == 200
+
+
+def test_out_of_scope_twice_in_the_middle_of_a_case_reaches_a_person_with_the_case(stack):
+    with httpx.Client(base_url=stack.hub_url, timeout=30) as client:
+        conv = client.post("/v1/conversations", json={}).json()
+        post_message(client, conv, "Nel pacco dell'armadio mancano le viti e le cerniere")
+        wait_for_event(client, conv, lambda e: "7 cifre" in e.get("text", ""))
+        post_message(client, conv, "1234567")
+        wait_for_event(client, conv, lambda e: "l'armadio Bergen" in e.get("text", ""))
+        post_message(client, conv, "che tempo farà domani a Napoli?")
+        wait_for_event(client, conv, lambda e: "ordini, consegne" in e.get("text", ""))
+        post_message(client, conv, "e chi vincerà il campionato di calcio?")
+        evts = wait_for_event(client, conv, lambda e: e.get("type") == "handoff")
+        handoff = [e for e in evts if e.get("type") == "handoff"][-1]
+        assert handoff["status"] in {"assigned", "queued", "offline"}
+        ticket = handoff["ticket_id"]
+        internal = {"Authorization": "Bearer e2e-internal-token"}
+        found = client.get(f"/v1/internal/tickets/{ticket}", headers=internal)
+        assert found.status_code == 200, found.text
+        summary = found.json()["summary"]
+        assert summary["order_number"] == "1234567" and summary["problem_type"] == "missing_parts"
+        time.sleep(1.5)
+        after = [e for e in events(client, conv) if e.get("from") == "bot"]
+        assert "7 cifre" not in after[-1]["text"]  # the form stopped asking
