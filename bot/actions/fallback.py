@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -48,6 +48,10 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Rephrase, or hand off (reason ``frustration`` when the customer is angry, else ``fallback``)."""
+        in_form = bool(tracker.active_loop_name)
+        if in_form and tracker.get_slot("requested_slot") == "description":
+            # Asked for the story, any text is the story, even one the classifier cannot place.
+            return [SlotSet("description", tracker.latest_message.get("text"))]
         angry = any(
             e.get("entity") == "mood" and e.get("value") == FRUSTRATED
             for e in tracker.latest_message.get("entities") or []
@@ -55,12 +59,15 @@ class ActionHandleFallback(Action):
         if angry:
             # "siete dei buffoni" is not understood as a request, but it must not get "non ho capito".
             dispatcher.utter_message(response="utter_calm_frustration")
-            return await perform_handoff(dispatcher, tracker, "frustration")
-        if consecutive_intents(tracker, FALLBACK_INTENT) >= 2:
+            events = await perform_handoff(dispatcher, tracker, "frustration")
+        elif consecutive_intents(tracker, FALLBACK_INTENT) >= 2:
             dispatcher.utter_message(response="utter_fallback_handoff")
-            return await perform_handoff(dispatcher, tracker, "fallback")
-        dispatcher.utter_message(response="utter_ask_rephrase")
-        return []
+            events = await perform_handoff(dispatcher, tracker, "fallback")
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        # In the middle of a case: stop asking, a person takes it as gathered so far.
+        return [ActiveLoop(None), *events] if in_form else events
 
 
 class ActionHandleOutOfScope(Action):

@@ -108,6 +108,36 @@ async def test_two_fallbacks_in_a_row_hand_off(hub):
     assert hub.last("handoff")["body"]["reason"] == "fallback"
 
 
+async def test_two_fallbacks_in_the_middle_of_a_case_stop_the_form_and_hand_off(hub):
+    history = [user_event("asdfgh", "nlu_fallback")]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "qwerty",
+        "nlu_fallback",
+        events=history,
+        active_loop="problem_report_form",
+        slots={"requested_slot": "order_number", "problem_type": "item_damaged"},
+    )
+    events = await ActionHandleFallback().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_fallback_handoff", "utter_handoff_assigned"]
+    assert events[0] == ActiveLoop(None)
+    assert hub.last("handoff")["body"]["summary"]["problem_type"] == "item_damaged"
+
+
+async def test_asked_for_the_story_any_text_is_the_story(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "boh è tutto storto e traballa",
+        "nlu_fallback",
+        events=[user_event("xx", "nlu_fallback")],
+        active_loop="problem_report_form",
+        slots={"requested_slot": "description"},
+    )
+    events = await ActionHandleFallback().run(dispatcher, tracker, DOMAIN)
+    assert events == [SlotSet("description", "boh è tutto storto e traballa")]
+    assert dispatcher.messages == [] and hub.requests == []
+
+
 async def test_an_angry_message_not_understood_is_calmed_and_handed_off(hub):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
