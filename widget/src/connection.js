@@ -289,20 +289,25 @@ export class Connection {
     return this.rawSend({ type: 'typing' });
   }
 
+  /** Forget the current socket without reacting to its close (optionally with a close code). */
+  detachSocket(code) {
+    const ws = this.ws;
+    this.ws = null;
+    if (!ws) return;
+    try {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      if (code === undefined) ws.close();
+      else ws.close(code);
+    } catch {
+      /* ignore */
+    }
+  }
+
   /** The browser says the network is gone: close now instead of waiting for a dead socket. */
   networkOffline() {
     this.networkDown = true;
     this.clearTimers();
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) {
-      try {
-        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-        ws.close();
-      } catch {
-        /* ignore */
-      }
-    }
+    this.detachSocket();
     if (!this.stopped) this.setState(STATE.OFFLINE);
   }
 
@@ -317,16 +322,7 @@ export class Connection {
   /** Reconnect immediately (e.g. another tab changed the conversation). */
   restart() {
     this.stopped = false;
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) {
-      try {
-        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-        ws.close();
-      } catch {
-        /* ignore */
-      }
-    }
+    this.detachSocket();
     this.attempt = 0;
     this.open();
   }
@@ -334,16 +330,7 @@ export class Connection {
   stop() {
     this.stopped = true;
     this.clearTimers();
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) {
-      try {
-        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-        ws.close(1000);
-      } catch {
-        /* ignore */
-      }
-    }
+    this.detachSocket(1000);
     this.setState(STATE.CLOSED);
   }
 }
