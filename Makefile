@@ -77,7 +77,7 @@ test-e2e: $(HUB)/.installed $(MODEL) ## Real Rasa + action server + hub, and the
 	$(HUB)/bin/python -m pytest -q tests/e2e
 
 run: install train ## Run the whole system: Redis (unless REDIS_URL is set), Rasa, actions, hub
-	@$(HUB)/bin/python -m handoff.devstack
+	@$(HUB)/bin/python -m tools.devstack
 
 nlu-crossval: $(BOT)/.installed $(SPACY_MODEL) ## 3-fold cross-validation of the NLU (slow; results in results/)
 	$(RASA) test nlu --config config.yml --nlu bot/data/nlu --cross-validation --folds 3 --out results/crossval
@@ -86,11 +86,11 @@ bench: install train ## Run the benchmarks and record them in docs/benchmarks.md
 	$(HUB)/bin/python bench/run.py
 
 lint: $(HUB)/.installed ## ruff (lint and format check) over Python code
-	$(HUB)/bin/ruff check bot handoff tests bench
-	$(HUB)/bin/ruff format --check bot handoff tests bench
+	$(HUB)/bin/ruff check bot handoff tests bench tools
+	$(HUB)/bin/ruff format --check bot handoff tests bench tools
 
 format: $(HUB)/.installed ## ruff format
-	$(HUB)/bin/ruff format bot handoff tests bench
+	$(HUB)/bin/ruff format bot handoff tests bench tools
 
 clean: ## Remove trained models and caches (keeps the environments)
 	rm -rf bot/models/*.tar.gz bot/models/spacy_it results .pytest_cache

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from handoff.devstack import MODEL, Stack
-from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer
+from tools.devstack import MODEL, Stack
+from tools.processes import free_port
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.support.ports import free_port
+from tools.processes import free_port
 
 
 class FakeRasa:

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.ports import free_port
+from tools.processes import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.ports import free_port
+from tools.processes import free_port, redis_argv
 
 
 class RedisServer:
@@ -33,25 +33,7 @@ class RedisServer:
         self.dir = Path(tempfile.mkdtemp(prefix="sportello-redis-"))
         self.port = free_port()
         self.process = subprocess.Popen(
-            [
-                self.executable,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "yes" if self.appendonly else "no",
-                "--appendfsync",
-                "everysec",
-                "--dir",
-                str(self.dir),
-                "--daemonize",
-                "no",
-                "--loglevel",
-                "warning",
-            ],
+            redis_argv(self.executable, self.port, self.dir, self.appendonly),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

@@ -5,7 +5,8 @@ server, Rasa (REST channel + HTTP API, Redis tracker and lock stores), seeds the
 starts the hub; waits until the hub's health check is green, prints the URLs, and stops everything
 on Ctrl-C (or when one process dies, saying which and where its log is).
 
-Only the standard library is used, so this runs in the hub's environment without importing the hub.
+Only the standard library is used (and tools/processes.py, which the tests share), so this runs in
+the hub's environment without importing the hub: `python -m tools.devstack`.
 """
 
 from __future__ import annotations
@@ -14,62 +15,21 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlparse
 
+from tools.processes import free_port, http_ok, redis_argv, redis_pong, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
 HUB_PY = ROOT / ".venv" / "hub" / "bin" / "python"
 MODEL = ROOT / "bot" / "models" / "sportello.tar.gz"
-
-
-def free_port(preferred: Optional[int] = None) -> int:
-    """``preferred`` when it is free on loopback, otherwise any free port."""
-    if preferred:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", preferred))
-                return preferred
-            except OSError:
-                pass
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(
-    check, timeout: float, what: str, proc: Optional[subprocess.Popen] = None, log: Optional[Path] = None
-) -> None:
-    """Poll ``check()`` until it is true; fail early if ``proc`` exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-            raise RuntimeError(f"{what} exited with code {proc.returncode}.\n{tail}")
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{what} not ready after {timeout:.0f} s" + (f" (log: {log})" if log else ""))
-
-
-def http_ok(url: str) -> bool:
-    """True when ``url`` answers 200."""
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def redis_env(url: str) -> dict[str, str]:
@@ -221,32 +181,8 @@ class Stack:
         data = self.run_dir / "redis"
         data.mkdir(parents=True, exist_ok=True)
         say(f"… private Redis with AOF on 127.0.0.1:{port} (data in {data})")
-        _, proc, log = self._spawn(
-            "redis",
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                str(data),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-            ],
-            env,
-        )
-
-        def pong() -> bool:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-
-        wait_for(pong, 20, "Redis", proc, log)
+        _, proc, log = self._spawn("redis", redis_argv(binary, port, data), env)
+        wait_for(lambda: redis_pong(port), 20, "Redis", proc, log)
         return f"redis://127.0.0.1:{port}/0"
 
     def check(self) -> Optional[str]:
@@ -257,7 +193,13 @@ class Stack:
         return None
 
     def stop(self) -> None:
-        """Stop every child (SIGTERM, then SIGKILL), hub first, Redis last."""
+        """Stop every child (SIGTERM, then SIGKILL), hub first, Redis last.
+
+        Signals that arrive meanwhile (a second Ctrl-C, the SIGTERM a service manager sends to the
+        whole group) are ignored, so shutdown is never cut short with a child left running."""
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_IGN)
         for _name, proc, _ in reversed(self.processes):
             if proc.poll() is None:
                 try:
@@ -280,7 +222,8 @@ def main() -> int:
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
     )
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *_: sys.exit(0))
     try:
         stack.start()
         password = os.environ.get("DEMO_AGENT_PASSWORD", "sportello-demo")
