@@ -4,7 +4,7 @@ Rasa 3.6's validator warns about two things that are by design here, and about w
 cannot know better:
 
 * a response that no rule or story names, because an action says it (``response=`` in
-  bot/actions), a form asks with it (``utter_ask_<slot>``), the hub says it
+  bot/actions, or a problem type's ``policy`` in bot/problems.yml), a form asks with it (``utter_ask_<slot>``), the hub says it
   (``utter_hub_*`` and the ``utter_handoff_*`` it shares with the bot), or agents send it
   from the console (``utter_canned_*``);
 * an intent with no training examples because only the hub triggers it
@@ -29,8 +29,11 @@ NO_EXAMPLES = re.compile(r"The intent '([^']+)' is listed in the domain file, bu
 
 
 def names_in_code() -> set[str]:
-    """Response names (``utter_…``) that appear literally, or as an f-string prefix, in code."""
-    names: set[str] = set()
+    """Response names (``utter_…``) that appear literally, or as an f-string prefix, in code, and
+    the policy responses of the problem registry (action_start_case says them)."""
+    from bot.problems import registry
+
+    names: set[str] = {p.policy for p in registry().problems if p.policy}
     for folder in ("bot/actions", "handoff"):
         for path in (ROOT / folder).rglob("*.py"):
             names.update(re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8")))

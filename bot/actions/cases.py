@@ -1,35 +1,28 @@
-"""Listening to a problem and gathering the case: LATTE's acknowledge → apologise → gather → confirm."""
+"""A problem, heard and gathered (LATTE): acknowledge → apologise once → gather → confirm → solve or hand off.
+
+Which intents are problems, which policy the bot explains and what it can solve itself come from
+the problem registry (bot/problems.yml).
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.api.orders import (
-    Order,
-    OrderStoreUnavailable,
-    extract_order_number,
-    get_order_store,
-)
-from bot.actions.handoff import FRUSTRATED, perform_handoff
-from bot.intents import PROBLEM_INTENTS
+from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
+from bot.actions.handoff import perform_handoff
+from bot.actions.orders import NO_ORDER_NUMBER, check_order_number
+from bot.actions.tracker import latest_entity_values, latest_intent, noted
+from bot.problems import FRUSTRATED, registry
 
-# Problems whose policy the bot explains itself before gathering the case.
-POLICY_RESPONSES = {
-    "return_request": "utter_policy_return",
-    "refund_request": "utter_policy_refund",
-    "cancel_order": "utter_policy_refund",
-}
 # A first message at least this long already tells the story: it is not asked again.
 STORY_MIN_WORDS = 8
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-NO_ORDER_NUMBER = "-"
-MAX_ORDER_ATTEMPTS = 2
 CASE_SLOTS = (
     "order_number",
     "description",
@@ -46,26 +39,6 @@ CASE_SLOTS = (
 )
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
-    """The intent of the customer's latest message."""
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
-    """Values of ``entity`` in the customer's latest message."""
-    return [
-        str(e.get("value")) for e in tracker.latest_message.get("entities") or [] if e.get("entity") == entity
-    ]
-
-
-def tried(tracker: Tracker, note: str) -> SlotSet:
-    """Record, for the agent's case card, something the bot already did."""
-    notes = list(tracker.get_slot("bot_tried") or [])
-    if note not in notes:
-        notes.append(note)
-    return SlotSet("bot_tried", notes)
-
-
 class ActionStartCase(Action):
     """Acknowledge the specific problem, apologise once, and open the case."""
 
@@ -77,87 +50,42 @@ class ActionStartCase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Say the acknowledgement and the apology; remember the customer's own words."""
-        problem = latest_intent(tracker)
-        if problem not in PROBLEM_INTENTS:
-            problem = tracker.get_slot("problem_type") or "item_damaged"
+        problems = registry()
+        problem = problems.problem(latest_intent(tracker)) or problems.problem(
+            tracker.get_slot("problem_type")
+        )
+        if problem is None:
+            problem = problems.problems[0]
         events: list[EventType] = []
         # A new case after an earlier hand-off starts clean; within one case, keep what we know.
         if tracker.get_slot("handoff_status"):
             events += [SlotSet(slot, None) for slot in CASE_SLOTS]
-            events.append(SlotSet("apologised_for", []))
             apologised: list[str] = []
+            tried: list[str] = []
         else:
             apologised = list(tracker.get_slot("apologised_for") or [])
-        same_problem = problem == tracker.get_slot("problem_type") and not tracker.get_slot("handoff_status")
+            tried = list(tracker.get_slot("bot_tried") or [])
+        same_problem = problem.intent == tracker.get_slot("problem_type") and not tracker.get_slot(
+            "handoff_status"
+        )
 
-        dispatcher.utter_message(response=f"utter_ack_{problem}")
-        if problem not in apologised:
+        dispatcher.utter_message(response=f"utter_ack_{problem.intent}")
+        if problem.intent not in apologised:
             dispatcher.utter_message(response="utter_apologise")
-            apologised.append(problem)
-        if problem in POLICY_RESPONSES:
-            dispatcher.utter_message(response=POLICY_RESPONSES[problem])
-            events.append(tried(tracker, "spiegata la politica di resi e rimborsi"))
+            apologised.append(problem.intent)
+        if problem.policy:
+            dispatcher.utter_message(response=problem.policy)
+            note = "spiegata la politica di resi e rimborsi"
+            if note not in tried:
+                events.append(SlotSet("bot_tried", [*tried, note]))
 
         text = (tracker.latest_message.get("text") or "").strip()
-        events += [SlotSet("problem_type", problem), SlotSet("apologised_for", apologised)]
+        events += [SlotSet("problem_type", problem.intent), SlotSet("apologised_for", apologised)]
         if not same_problem or not tracker.get_slot("customer_words"):
             events.append(SlotSet("customer_words", text))
         if len(text.split()) >= STORY_MIN_WORDS:
             events.append(SlotSet("description", text))
         return events
-
-
-async def check_order_number(
-    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, reflect: bool
-) -> dict[str, Any]:
-    """Validate an order number against the store; shared by the forms that ask for one."""
-    if latest_intent(tracker) == "deny" and not extract_order_number(value):
-        # "Non ce l'ho": continue without it; the agent finds the order by e-mail.
-        return {"order_number": NO_ORDER_NUMBER, "order": None}
-    number = extract_order_number(value)
-    failures = int(tracker.get_slot("order_lookup_failures") or 0)
-    if not number:
-        if failures >= MAX_ORDER_ATTEMPTS:
-            return {"order_number": NO_ORDER_NUMBER, "order": None}
-        dispatcher.utter_message(response="utter_order_number_invalid")
-        return {"order_number": None, "order_lookup_failures": failures + 1}
-    try:
-        order = await get_order_store().get(number)
-    except OrderStoreUnavailable:
-        dispatcher.utter_message(response="utter_order_lookup_failed")
-        return {
-            "order_number": number,
-            "order": None,
-            "bot_tried": _append(tracker, f"ricerca dell'ordine {number}: sistema ordini non raggiungibile"),
-        }
-    if order is None:
-        failures += 1
-        if failures >= MAX_ORDER_ATTEMPTS:
-            dispatcher.utter_message(response="utter_order_not_found_continue")
-            return {
-                "order_number": number,
-                "order": None,
-                "order_lookup_failures": failures,
-                "bot_tried": _append(tracker, f"ordine {number} non trovato (verificare)"),
-            }
-        dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-        return {"order_number": None, "order_lookup_failures": failures}
-    if reflect:
-        dispatcher.utter_message(response=f"utter_order_found_{order.status}", **order.template_values())
-    return {
-        "order_number": number,
-        "order": order.as_slot(),
-        "order_product": order.product,
-        "order_lookup_failures": 0,
-        "bot_tried": _append(tracker, f"trovato l'ordine {number} ({order.product})"),
-    }
-
-
-def _append(tracker: Tracker, note: str) -> list[str]:
-    notes = list(tracker.get_slot("bot_tried") or [])
-    if note not in notes:
-        notes.append(note)
-    return notes
 
 
 class ValidateProblemReportForm(FormValidationAction):
@@ -259,8 +187,34 @@ class ActionAskSummaryConfirmed(Action):
         return []
 
 
+async def change_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[bool, list[str]]:
+    """Ask the order store for the delivery change the customer described, when the order allows it."""
+    order: dict[str, Any] = tracker.get_slot("order") or {}
+    number = tracker.get_slot("order_number")
+    if not order:
+        return False, []
+    note = tracker.get_slot("description") or tracker.get_slot("customer_words") or ""
+    try:
+        accepted = order.get("delivery_change_allowed") and await get_order_store().request_delivery_change(
+            number, note
+        )
+    except OrderStoreUnavailable:
+        accepted = False
+    if accepted:
+        dispatcher.utter_message(response="utter_delivery_change_done", order_number=number)
+        dispatcher.utter_message(response="utter_offer_human")
+        return True, [f"modifica consegna richiesta per l'ordine {number}"]
+    dispatcher.utter_message(response="utter_delivery_change_not_possible", order_number=number)
+    return False, ["modifica consegna: non consentita per questo ordine"]
+
+
+# What the bot can solve itself, named by a problem type's `solver` in bot/problems.yml:
+# each returns (solved?, notes for the agent's case card).
+SOLVERS = {"delivery_change": change_delivery}
+
+
 class ActionSubmitProblemReport(Action):
-    """Solve what the bot can (a delivery change the order allows), otherwise hand off."""
+    """Solve what the bot can (the problem's solver), otherwise hand off."""
 
     def name(self) -> str:
         """The action's name in domain.yml."""
@@ -269,35 +223,14 @@ class ActionSubmitProblemReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Hand the gathered case to a person, or change the delivery when allowed."""
-        order: dict[str, Any] = tracker.get_slot("order") or {}
-        number = tracker.get_slot("order_number")
-        if tracker.get_slot("problem_type") == "change_delivery" and order:
-            note = tracker.get_slot("description") or tracker.get_slot("customer_words") or ""
-            try:
-                accepted = order.get(
-                    "delivery_change_allowed"
-                ) and await get_order_store().request_delivery_change(number, note)
-            except OrderStoreUnavailable:
-                accepted = False
-            if accepted:
-                dispatcher.utter_message(response="utter_delivery_change_done", order_number=number)
-                dispatcher.utter_message(response="utter_offer_human")
-                return [tried(tracker, f"modifica consegna richiesta per l'ordine {number}")]
-            dispatcher.utter_message(response="utter_delivery_change_not_possible", order_number=number)
-            tracker.slots["bot_tried"] = _append(
-                tracker, "modifica consegna: non consentita per questo ordine"
-            )
+        """Hand the gathered case to a person, unless the bot solved it."""
+        problem = registry().problem(tracker.get_slot("problem_type"))
+        tried = list(tracker.get_slot("bot_tried") or [])
+        if problem is not None and problem.solver:
+            solved, notes = await SOLVERS[problem.solver](dispatcher, tracker)
+            tried = noted(tracker, *notes)
+            if solved:
+                return [SlotSet("bot_tried", tried)]
         reason = "frustration" if tracker.get_slot("mood") == FRUSTRATED else "problem"
-        events = await perform_handoff(dispatcher, tracker, reason)
-        return [SlotSet("bot_tried", tracker.get_slot("bot_tried"))] + events
-
-
-__all__ = [
-    "ActionStartCase",
-    "ValidateProblemReportForm",
-    "ActionAskSummaryConfirmed",
-    "ActionSubmitProblemReport",
-    "check_order_number",
-    "Order",
-]
+        events = await perform_handoff(dispatcher, tracker, reason, slots={"bot_tried": tried})
+        return [SlotSet("bot_tried", tried), *events]

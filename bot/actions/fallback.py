@@ -7,7 +7,9 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.handoff import FRUSTRATED, perform_handoff, user_events
+from bot.actions.handoff import perform_handoff
+from bot.actions.tracker import user_events
+from bot.problems import FRUSTRATED
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"

@@ -11,21 +11,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.api.hub import HubClient, HubUnavailable
+from bot.actions.tracker import latest_intent, user_events
+from bot.problems import FRUSTRATED
 
 logger = logging.getLogger(__name__)
 
-FRUSTRATED = "frustrated"
-# The latest intent → why the customer is being handed over (DESIGN.md's reasons).
+# The latest intent → why the customer is being handed over (the reasons of docs/api.md).
 REASON_BY_INTENT = {
     "request_human": "request_human",
     "complain": "frustration",
     "ticket_followup": "ticket_followup",
 }
-
-
-def user_events(tracker: Tracker) -> list[dict[str, Any]]:
-    """The customer's messages in this conversation, oldest first."""
-    return [e for e in tracker.events if e.get("event") == "user"]
 
 
 def frustration_reasons(tracker: Tracker) -> list[str]:
@@ -43,10 +39,19 @@ def frustration_reasons(tracker: Tracker) -> list[str]:
     return reasons
 
 
-def case_summary(tracker: Tracker) -> dict[str, Any]:
-    """The case card for the agent, from what the bot gathered so far."""
-    order = tracker.get_slot("order") or None
-    customer_words = tracker.get_slot("customer_words")
+def case_summary(tracker: Tracker, slots: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """The case card for the agent, from what the bot gathered so far.
+
+    ``slots`` are values the calling action is setting in this same step (its events reach the
+    tracker only afterwards), e.g. what a ticket lookup or a failed delivery change added.
+    """
+    values = dict(slots or {})
+
+    def slot(name: str) -> Any:
+        return values[name] if name in values else tracker.get_slot(name)
+
+    order = slot("order") or None
+    customer_words = slot("customer_words")
     if not customer_words:
         texts = [
             e.get("text")
@@ -54,25 +59,23 @@ def case_summary(tracker: Tracker) -> dict[str, Any]:
             if e.get("text") and not str(e.get("text")).startswith("/")
         ]
         customer_words = texts[0] if texts else None
-    mood = tracker.get_slot("mood") or "neutral"
-    summary: dict[str, Any] = {
-        "problem_type": tracker.get_slot("problem_type"),
-        "order_number": tracker.get_slot("order_number"),
-        "description": tracker.get_slot("description"),
-        "email": tracker.get_slot("email") or (order or {}).get("email"),
-        "mood": mood,
+    return {
+        "problem_type": slot("problem_type"),
+        "order_number": slot("order_number"),
+        "description": slot("description"),
+        "email": slot("email") or (order or {}).get("email"),
+        "mood": slot("mood") or "neutral",
         "mood_reasons": frustration_reasons(tracker),
         "customer_words": customer_words,
-        "bot_tried": list(tracker.get_slot("bot_tried") or []),
+        "bot_tried": list(slot("bot_tried") or []),
         "order": order,
         "customer_name": (order or {}).get("customer_name"),
     }
-    return summary
 
 
 def handoff_reason(tracker: Tracker, default: str = "problem") -> str:
-    """The reason DESIGN.md's contract expects, from the latest intent and the mood."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    """Why the customer is handed over, from the latest intent and the mood."""
+    intent = latest_intent(tracker)
     if intent in REASON_BY_INTENT:
         return REASON_BY_INTENT[intent]
     if tracker.get_slot("mood") == FRUSTRATED:
@@ -86,13 +89,15 @@ async def perform_handoff(
     reason: str,
     ticket_id: Optional[str] = None,
     hub: Optional[HubClient] = None,
+    slots: Optional[dict[str, Any]] = None,
 ) -> list[EventType]:
-    """Ask the hub for a person and tell the customer the outcome, from domain responses."""
+    """Ask the hub for a person and tell the customer the outcome, from domain responses.
+
+    The hub decides the priority (a frustrated customer goes first) and the wait in minutes.
+    """
     hub = hub or HubClient.from_settings()
-    summary = case_summary(tracker)
-    priority = "high" if summary["mood"] == FRUSTRATED or reason == "frustration" else "normal"
     try:
-        result = await hub.handoff(tracker.sender_id, reason, summary, ticket_id, priority)
+        result = await hub.handoff(tracker.sender_id, reason, case_summary(tracker, slots), ticket_id)
     except HubUnavailable as exc:
         logger.warning("hand-off of %s failed: %s", tracker.sender_id, exc)
         dispatcher.utter_message(response="utter_handoff_failed")
@@ -104,7 +109,7 @@ async def perform_handoff(
         "agent_name": agent.get("name") or "",
         "ticket_id": result.get("ticket_id") or "",
         "queue_position": result.get("queue_position") or 1,
-        "eta_minutes": max(1, round((result.get("eta_seconds") or 60) / 60)),
+        "eta_minutes": result.get("eta_minutes") or 1,
     }
     dispatcher.utter_message(response=f"utter_handoff_{status}", **values)
     return [

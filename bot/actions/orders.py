@@ -1,4 +1,4 @@
-"""What the bot solves itself: the status of an order, from the order store."""
+"""Orders: the lookup that forms share (reflect the order back), and the status the bot tells itself."""
 
 from __future__ import annotations
 
@@ -10,7 +10,60 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.api.orders import OrderStoreUnavailable, extract_order_number, get_order_store
-from bot.actions.cases import NO_ORDER_NUMBER, check_order_number, tried
+from bot.actions.tracker import latest_intent, noted
+
+NO_ORDER_NUMBER = "-"
+MAX_ORDER_ATTEMPTS = 2
+
+
+async def check_order_number(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, reflect: bool
+) -> dict[str, Any]:
+    """Validate an order number against the store; shared by the forms that ask for one.
+
+    Returns the slots to set: the number (or NO_ORDER_NUMBER to go on without it), the order,
+    the failed attempts and what the bot noted for the agent.
+    """
+    if latest_intent(tracker) == "deny" and not extract_order_number(value):
+        # "Non ce l'ho": continue without it; the agent finds the order by e-mail.
+        return {"order_number": NO_ORDER_NUMBER, "order": None}
+    number = extract_order_number(value)
+    failures = int(tracker.get_slot("order_lookup_failures") or 0)
+    if not number:
+        if failures >= MAX_ORDER_ATTEMPTS:
+            return {"order_number": NO_ORDER_NUMBER, "order": None}
+        dispatcher.utter_message(response="utter_order_number_invalid")
+        return {"order_number": None, "order_lookup_failures": failures + 1}
+    try:
+        order = await get_order_store().get(number)
+    except OrderStoreUnavailable:
+        dispatcher.utter_message(response="utter_order_lookup_failed")
+        return {
+            "order_number": number,
+            "order": None,
+            "bot_tried": noted(tracker, f"ricerca dell'ordine {number}: sistema ordini non raggiungibile"),
+        }
+    if order is None:
+        failures += 1
+        if failures >= MAX_ORDER_ATTEMPTS:
+            dispatcher.utter_message(response="utter_order_not_found_continue")
+            return {
+                "order_number": number,
+                "order": None,
+                "order_lookup_failures": failures,
+                "bot_tried": noted(tracker, f"ordine {number} non trovato (verificare)"),
+            }
+        dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+        return {"order_number": None, "order_lookup_failures": failures}
+    if reflect:
+        dispatcher.utter_message(response=f"utter_order_found_{order.status}", **order.template_values())
+    return {
+        "order_number": number,
+        "order": order.as_slot(),
+        "order_product": order.product,
+        "order_lookup_failures": 0,
+        "bot_tried": noted(tracker, f"trovato l'ordine {number} ({order.product})"),
+    }
 
 
 class ValidateOrderStatusForm(FormValidationAction):
@@ -60,5 +113,5 @@ class ActionCheckOrderStatus(Action):
         return [
             SlotSet("order", order.as_slot()),
             SlotSet("order_product", order.product),
-            tried(tracker, f"comunicato lo stato dell'ordine {number}"),
+            SlotSet("bot_tried", noted(tracker, f"comunicato lo stato dell'ordine {number}")),
         ]

@@ -15,7 +15,6 @@ from bot.actions.handoff import perform_handoff
 
 TICKET = re.compile(r"(?<![A-Za-z0-9])([Tt](?=[A-Za-z0-9]{0,7}[0-9])[A-Za-z0-9]{8})(?![A-Za-z0-9])")
 NO_TICKET = "-"
-MAX_TICKET_ATTEMPTS = 2
 
 
 def extract_ticket_id(text: Any) -> Optional[str]:
@@ -59,7 +58,7 @@ class ActionTicketFollowup(Action):
         code = extract_ticket_id(tracker.get_slot("ticket_id"))
         hub = HubClient.from_settings()
         ticket_id: Optional[str] = None
-        events: list[EventType] = []
+        carried: dict[str, Any] = {}
         if code:
             try:
                 ticket = await hub.ticket(code)
@@ -75,8 +74,8 @@ class ActionTicketFollowup(Action):
                     summary = ticket.get("summary") or {}
                     for slot in ("problem_type", "order_number", "description", "email"):
                         if summary.get(slot) and not tracker.get_slot(slot):
-                            events.append(SlotSet(slot, summary[slot]))
-                            tracker.slots[slot] = summary[slot]
+                            carried[slot] = summary[slot]
+        events: list[EventType] = [SlotSet(slot, value) for slot, value in carried.items()]
         return events + await perform_handoff(
-            dispatcher, tracker, "ticket_followup", ticket_id=ticket_id, hub=hub
+            dispatcher, tracker, "ticket_followup", ticket_id=ticket_id, hub=hub, slots=carried
         )

@@ -25,7 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.intents import SUPPORT_INTENTS
+from bot.problems import registry
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "support_cues.yml"
 CUE_ENTITIES = ("order_number", "product", "ticket_id")
@@ -67,7 +67,7 @@ class SupportDomainGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The cue file and the intents it guards."""
-        return {"cues": str(DEFAULT_CUES), "intents": list(SUPPORT_INTENTS)}
+        return {"cues": str(DEFAULT_CUES), "intents": list(registry().support_intents)}
 
     def __init__(self, config: dict[str, Any]) -> None:
         """Load the stems once."""

@@ -24,8 +24,9 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.problems import FRUSTRATED
+
 MOOD_ENTITY = "mood"
-FRUSTRATED = "frustrated"
 OUTPUT_PROPERTY = "frustration"
 
 # Phrases (on the lower-cased text) that say "I have been through this before".

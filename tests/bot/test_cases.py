@@ -201,7 +201,7 @@ async def test_submit_hands_the_case_off(hub):
     )
     events = await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
     body = hub.last("handoff")["body"]
-    assert body["reason"] == "problem" and body["priority"] == "normal"
+    assert body["reason"] == "problem" and body["summary"]["mood"] == "neutral"
     assert body["summary"]["order_number"] == "2345678"
     assert body["summary"]["customer_words"] == TABLE_STORY
     assert body["summary"]["email"] == "luca.bianchi@example.it"

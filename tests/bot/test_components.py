@@ -94,7 +94,8 @@ def test_every_support_training_example_carries_a_support_cue():
     import re
     from pathlib import Path
 
-    from bot.components.domain_guard import SUPPORT_INTENTS, load_stems, support_cue
+    from bot.components.domain_guard import load_stems, support_cue
+    from bot.problems import registry
     from tests.bot.test_nlu import examples, plain
 
     root = Path(__file__).resolve().parents[2]
@@ -104,6 +105,8 @@ def test_every_support_training_example_carries_a_support_cue():
         (intent, text)
         for path in sorted((root / "bot/data/nlu").glob("*.yml"))
         for intent, text in examples(path)
-        if intent in SUPPORT_INTENTS and not entity.search(text) and not support_cue(plain(text), stems)
+        if intent in registry().support_intents
+        and not entity.search(text)
+        and not support_cue(plain(text), stems)
     ]
     assert missing == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.intents import PROBLEM_INTENTS
+from bot.problems import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -25,7 +25,7 @@ def test_every_response_named_in_the_actions_exists():
     assert sorted(named - set(RESPONSES)) == []
     for prefix in set(re.findall(r'f"(utter_[a-z_]+_)\{', code)):
         assert any(r.startswith(prefix) for r in RESPONSES), prefix
-    for problem in PROBLEM_INTENTS:
+    for problem in registry().problem_intents:
         assert f"utter_ack_{problem}" in RESPONSES
     for status in ("delivered", "in_transit", "preparing", "cancelled"):
         assert f"utter_order_found_{status}" in RESPONSES and f"utter_order_status_{status}" in RESPONSES

@@ -29,7 +29,7 @@ async def test_request_human_mid_form_carries_what_was_gathered(hub):
     assert responses(dispatcher) == ["utter_request_human_ack", "utter_handoff_assigned"]
 
 
-async def test_frustration_is_sent_with_priority_and_the_reasons(hub):
+async def test_frustration_is_sent_with_the_mood_and_the_reasons(hub):
     dispatcher = CollectingDispatcher()
     frustration = {"score": 2.0, "reasons": ["ripetizione: «terza volta»"]}
     tracker = make_tracker(
@@ -42,7 +42,8 @@ async def test_frustration_is_sent_with_priority_and_the_reasons(hub):
     tracker.events[-1]["parse_data"]["frustration"] = frustration
     await ActionHandoff().run(dispatcher, tracker, DOMAIN)
     body = hub.last("handoff")["body"]
-    assert body["reason"] == "frustration" and body["priority"] == "high"
+    # the hub gives a frustrated customer priority (handoff/policy.py); the bot says why
+    assert body["reason"] == "frustration" and "priority" not in body
     assert body["summary"]["mood"] == "frustrated"
     assert "ripetizione: «terza volta»" in body["summary"]["mood_reasons"]
     assert responses(dispatcher) == ["utter_handoff_assigned"]
@@ -54,13 +55,14 @@ async def test_queued_and_offline_answers_are_told_honestly(hub):
         "agent": None,
         "ticket_id": "TAB3CD4EF",
         "queue_position": 3,
-        "eta_seconds": 420,
+        "eta_seconds": 150,
+        "eta_minutes": 3,  # the hub's rounding (up), which the widget's banner shows too
     }
     dispatcher = CollectingDispatcher()
     events = await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
     queued = dispatcher.messages[-1]
     assert queued["response"] == "utter_handoff_queued"
-    assert (queued["queue_position"], queued["eta_minutes"], queued["ticket_id"]) == (3, 7, "TAB3CD4EF")
+    assert (queued["queue_position"], queued["eta_minutes"], queued["ticket_id"]) == (3, 3, "TAB3CD4EF")
     assert SlotSet("handoff_status", "queued") in events
 
     hub.handoff_reply = {"status": "offline", "agent": None, "ticket_id": "TZZ9ZZ9ZZ"}
@@ -149,7 +151,7 @@ async def test_an_angry_message_not_understood_is_calmed_and_handed_off(hub):
     await ActionHandleFallback().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_calm_frustration", "utter_handoff_assigned"]
     assert hub.last("handoff")["body"]["reason"] == "frustration"
-    assert hub.last("handoff")["body"]["priority"] == "high"
+    assert hub.last("handoff")["body"]["summary"]["mood"] == "frustrated"
 
 
 async def test_out_of_scope_twice_hands_off_also_in_the_middle_of_a_form(hub):

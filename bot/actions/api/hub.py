@@ -1,4 +1,4 @@
-"""The hub's internal API, as the bot uses it (DESIGN.md, "Bot → hub")."""
+"""The hub's internal API, as the bot uses it (docs/api.md, "Internal API")."""
 
 from __future__ import annotations
 
@@ -53,10 +53,9 @@ class HubClient:
         reason: str,
         summary: dict[str, Any],
         ticket_id: Optional[str] = None,
-        priority: str = "normal",
     ) -> dict[str, Any]:
         """Ask the hub to hand the conversation to a person; returns its routing decision."""
-        body: dict[str, Any] = {"reason": reason, "summary": summary, "priority": priority}
+        body: dict[str, Any] = {"reason": reason, "summary": summary}
         if ticket_id:
             body["ticket_id"] = ticket_id
         result = await self._call("POST", f"/v1/internal/conversations/{conversation_id}/handoff", body)

@@ -132,7 +132,7 @@ class OrderStore(Protocol):
 
 
 class DemoOrderStore:
-    """DESIGN.md's demo orders, read from a JSON file."""
+    """The demo orders (docs/architecture.md), read from a JSON file."""
 
     def __init__(self, path: Path) -> None:
         """Remember the file; it is read on each call so edits apply without a restart."""
