@@ -14,6 +14,7 @@ from sanic.exceptions import MethodNotAllowed
 from sanic.response import empty
 from sanic.response import json as json_response
 
+from bot import problems
 from handoff import redact
 from handoff.blueprints import agent, customer, health, internal, static
 from handoff.blueprints.common import bearer
@@ -63,10 +64,10 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
         redact.install()
         responses = Responses.load(settings.domain_path)
         canned = load_canned_selection(settings.canned_path)
+        registry = problems.load(settings.problems_path)
         redis = Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
-        hub = Hub(settings, redis, responses, rasa)
-        hub.canned_selection = canned
+        hub = Hub(settings, redis, responses, rasa, registry, canned)
         app.ctx.redis, app.ctx.rasa, app.ctx.hub = redis, rasa, hub
         await hub.start()
 
@@ -99,13 +100,13 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
             websocket = bool(getattr(route.extra, "websocket", False))
             request.ctx.ws_reject = None
             try:
-                payload = hub.verify_conversation_token(bearer(request, allow_query=True), cid)
+                visitor_id = hub.auth.verify_conversation(bearer(request, allow_query=True), cid)
             except TokenError:
                 if websocket:
                     request.ctx.ws_reject = (WS_UNAUTHORIZED, "unauthorized")
                     return None
                 return _unauthorized()
-            if not await hub.convs.exists(cid):
+            if not await hub.customers.exists(cid):
                 if websocket:
                     request.ctx.ws_reject = (WS_NOT_FOUND, "conversation_not_found")
                     return None
@@ -116,10 +117,10 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
                     },
                     status=404,
                 )
-            request.ctx.visitor_id = payload.get("vid", "")
+            request.ctx.visitor_id = visitor_id
         elif kind == "agent":
             try:
-                request.ctx.agent = await hub.authenticate_agent(bearer(request, allow_query=True))
+                request.ctx.agent = await hub.auth.agent(bearer(request, allow_query=True))
             except TokenError:
                 return _unauthorized()
         return None

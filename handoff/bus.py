@@ -1,4 +1,9 @@
-"""Live delivery across hub processes: Redis pub/sub wake-ups, local listeners, catch-up by stream id."""
+"""Live delivery across hub processes: Redis pub/sub wake-ups, local listeners, catch-up by stream id.
+
+Bus messages are typed (the dataclasses below) and travel as JSON with readable keys. Pub/sub is
+only a wake-up: customer sockets always read the stream from their last id, so a lost message
+costs latency, never an event.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,74 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
 
 log = logging.getLogger("handoff.bus")
 
-Listener = Callable[[dict[str, Any]], Awaitable[None]]
+
+@dataclass(frozen=True)
+class EventStored:
+    """An event was added to a conversation's stream (with the conversation's status and agent)."""
+
+    conversation_id: str
+    event: dict[str, Any]
+    status: str = ""
+    agent_id: str = ""
+    kind = "event"
+
+
+@dataclass(frozen=True)
+class Typing:
+    """Someone is typing in a conversation (`sender`: customer, bot or agent)."""
+
+    conversation_id: str
+    sender: str
+    agent: dict[str, Any] | None = None  # the agent who types, as customers see them
+    agent_id: str = ""  # the agent assigned to the conversation (who should see a customer type)
+    kind = "typing"
+
+
+@dataclass(frozen=True)
+class AgentNotice:
+    """A message for agents' consoles: one agent (`agent_id`) or all of them (None)."""
+
+    message: dict[str, Any]
+    agent_id: str | None = None
+    kind = "agent"
+
+
+@dataclass(frozen=True)
+class Wake:
+    """Local only: catch up from the stream (sent to sockets after a pub/sub reconnection)."""
+
+    conversation_id: str
+    kind = "wake"
+
+
+BusMessage = EventStored | Typing | AgentNotice | Wake
+_TYPES: dict[str, type] = {t.kind: t for t in (EventStored, Typing, AgentNotice)}
+Listener = Callable[[BusMessage], Awaitable[None]]
+
+
+def encode(message: BusMessage) -> str:
+    return json.dumps({"kind": message.kind, **asdict(message)}, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(raw: str | bytes) -> BusMessage | None:
+    """The message, or None for anything this version does not understand."""
+    try:
+        data = json.loads(raw)
+        cls = _TYPES[data.pop("kind")]
+        return cls(**data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 class EventBus:
-    """One subscriber task per process; messages are fanned out to local listeners.
-
-    Bus messages (JSON): {"k": "event", "c": cid, "e": event}, {"k": "typing", "c": cid, "from": ...},
-    {"k": "agent", "to": aid | null, "m": message}. Pub/sub is only a wake-up: customer sockets always
-    read the stream from their last id, so a lost message costs latency, never an event.
-    """
+    """One subscriber task per process; messages are fanned out to local listeners."""
 
     def __init__(self, redis, channel: str):
         self.r = redis
@@ -32,20 +89,13 @@ class EventBus:
         self.agent_listeners: set[Listener] = set()
         self._task: asyncio.Task | None = None
         self._ready = asyncio.Event()
-        self._on_reconnect: list[Callable[[], Awaitable[None]]] = []
         self._stopping = False
 
-    async def publish(self, message: dict[str, Any]) -> None:
+    async def publish(self, message: BusMessage) -> None:
         try:
-            await self.r.publish(
-                self.channel,
-                json.dumps(message, ensure_ascii=False, separators=(",", ":")),
-            )
+            await self.r.publish(self.channel, encode(message))
         except Exception:  # the stream is the source of truth; sockets catch up on their own
             log.warning("publish failed", exc_info=True)
-
-    def on_reconnect(self, callback: Callable[[], Awaitable[None]]) -> None:
-        self._on_reconnect.append(callback)
 
     def listen_conversation(self, cid: str, listener: Listener) -> Callable[[], None]:
         self.conv_listeners[cid].add(listener)
@@ -86,20 +136,15 @@ class EventBus:
                 await pubsub.subscribe(self.channel)
                 self._ready.set()
                 if not first:  # events may have been published while we were away: catch up
-                    for cid, listeners in list(self.conv_listeners.items()):
-                        for listener in list(listeners):
-                            await listener({"k": "wake", "c": cid})
-                    for callback in self._on_reconnect:
-                        await callback()
+                    for cid in list(self.conv_listeners):
+                        await self._dispatch(Wake(cid))
                 first = False
                 # a plain blocking read (no per-call time-out: a cancel landing inside a read
                 # time-out can be swallowed); stop() cancels the task
-                async for message in pubsub.listen():
-                    try:
-                        data = json.loads(message["data"])
-                    except (ValueError, TypeError, KeyError):
-                        continue
-                    await self._dispatch(data)
+                async for raw in pubsub.listen():
+                    message = decode(raw.get("data") or "")
+                    if message is not None:
+                        await self._dispatch(message)
             except asyncio.CancelledError:
                 raise
             except Exception:  # any connection trouble: reconnect
@@ -110,14 +155,16 @@ class EventBus:
             finally:
                 await _close(pubsub)
 
-    async def _dispatch(self, data: dict[str, Any]) -> None:
+    async def _dispatch(self, message: BusMessage) -> None:
         targets: list[Listener] = []
-        if data.get("c"):
-            targets.extend(self.conv_listeners.get(data["c"], ()))
-        targets.extend(self.agent_listeners)
+        cid = getattr(message, "conversation_id", None)
+        if cid:
+            targets.extend(self.conv_listeners.get(cid, ()))
+        if not isinstance(message, Wake):
+            targets.extend(self.agent_listeners)
         for listener in targets:
             try:
-                await listener(data)
+                await listener(message)
             except Exception:
                 log.debug("listener failed", exc_info=True)
 

@@ -9,7 +9,6 @@ TICKET_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 TICKET_DIGITS = "23456789"
 TICKET_RE = re.compile(r"^T[" + TICKET_ALPHABET + r"]{8}$")
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-AGENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
 
 
 def new_conversation_id() -> str:

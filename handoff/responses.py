@@ -54,9 +54,6 @@ class Responses:
             raise ResponsesError(f"{path} lacks the response(s) the hub needs: {', '.join(missing)}")
         return cls(responses)
 
-    def has(self, name: str) -> bool:
-        return bool(self._candidates(name))
-
     def _candidates(self, name: str) -> list[dict[str, Any]]:
         return [
             v

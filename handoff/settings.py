@@ -61,6 +61,7 @@ class Settings:
     max_message_length: int = 2000
     ws_max_size: int = 16 * 1024
     domain_path: Path = REPO_ROOT / "domain.yml"
+    problems_path: Path = REPO_ROOT / "bot" / "problems.yml"
     widget_dir: Path = REPO_ROOT / "widget"
     static_dir: Path = REPO_ROOT / "handoff" / "static"
     allowed_origins: tuple[str, ...] = ("*",)
@@ -190,6 +191,7 @@ class Settings:
             max_message_length=integer("HUB_MAX_MESSAGE_LENGTH", 2000),
             ws_max_size=integer("HUB_WS_MAX_SIZE", 16 * 1024, minimum=1024),
             domain_path=path("SPORTELLO_DOMAIN", REPO_ROOT / "domain.yml"),
+            problems_path=path("SPORTELLO_PROBLEMS", REPO_ROOT / "bot" / "problems.yml"),
             widget_dir=path("HUB_WIDGET_DIR", REPO_ROOT / "widget"),
             static_dir=path("HUB_STATIC_DIR", REPO_ROOT / "handoff" / "static"),
             allowed_origins=origins or ("*",),

@@ -28,24 +28,23 @@ def _after(request: Request) -> str | None:
 async def create_conversation(request: Request):
     """Start a conversation; a returning browser sends its visitor_token back."""
     body = read_json(request, required=False)
-    hub = request.app.ctx.hub
-    created = await hub.create_conversation(body.get("visitor_token"), request.remote_addr or request.ip)
+    customers = request.app.ctx.hub.customers
+    created = await customers.start(body.get("visitor_token"), request.remote_addr or request.ip)
     return json_response(created, status=201)
 
 
 @bp.get("/<conversation_id:str>/events", ctx_auth="conversation")
 async def events(request: Request, conversation_id: str):
     """The conversation's events after `after` (all when absent), over plain HTTP."""
-    hub = request.app.ctx.hub
     after = _after(request)
-    return json_response({"events": await hub.convs.events(conversation_id, after=after)})
+    return json_response({"events": await request.app.ctx.hub.customers.events_after(conversation_id, after)})
 
 
 @bp.post("/<conversation_id:str>/messages", ctx_auth="conversation")
 async def post_message(request: Request, conversation_id: str):
     """Same body as a WebSocket message; answers with the ack once the message is stored."""
-    hub = request.app.ctx.hub
-    ack = await hub.customer_message(conversation_id, request.ctx.visitor_id, read_json(request))
+    customers = request.app.ctx.hub.customers
+    ack = await customers.message(conversation_id, request.ctx.visitor_id, read_json(request))
     return json_response(ack, status=201)
 
 
@@ -56,7 +55,7 @@ async def stream(request: Request, ws, conversation_id: str):
     if reject is not None:  # bad token (4401) or unknown conversation (4404): nothing is sent
         await ws.close(code=reject[0], reason=reject[1])
         return
-    hub = request.app.ctx.hub
+    customers = request.app.ctx.hub.customers
     writer = SocketWriter(ws)
     try:
         after = _after(request)
@@ -71,7 +70,7 @@ async def stream(request: Request, ws, conversation_id: str):
 
     async def catch_up() -> None:
         async with catching:
-            for event in await hub.convs.events(conversation_id, after=state["last"]):
+            for event in await customers.events_after(conversation_id, state["last"]):
                 writer.post(event)
                 state["last"] = event["id"]
 
@@ -87,16 +86,7 @@ async def stream(request: Request, ws, conversation_id: str):
             except RedisError:  # Redis hiccup: try again on the next wake-up or poll
                 await asyncio.sleep(0.5)
 
-    async def on_bus(data: dict) -> None:
-        if data.get("k") in ("event", "wake"):
-            wake.set()
-        elif data.get("k") == "typing" and data.get("from") != "customer":
-            typing = {"type": "typing", "from": data.get("from")}
-            if data.get("agent"):
-                typing["agent"] = data["agent"]
-            writer.post(typing)
-
-    remove = hub.bus.listen_conversation(conversation_id, on_bus)
+    remove = customers.subscribe(conversation_id, wake=wake.set, post=writer.post)
     await catch_up()
     pump_task = asyncio.create_task(pump())
     last_typing = 0.0
@@ -119,7 +109,7 @@ async def stream(request: Request, ws, conversation_id: str):
             kind = data.get("type")
             if kind == "message":
                 try:
-                    ack = await hub.customer_message(conversation_id, request.ctx.visitor_id, data)
+                    ack = await customers.message(conversation_id, request.ctx.visitor_id, data)
                 except ClientError as exc:
                     error = {"type": "error", "code": exc.code, "message": exc.message}
                     if isinstance(data.get("client_id"), str):
@@ -132,7 +122,7 @@ async def stream(request: Request, ws, conversation_id: str):
                 now = time.monotonic()
                 if now - last_typing >= 1.0:
                     last_typing = now
-                    await hub.typing(conversation_id, "customer")
+                    await customers.typing(conversation_id)
             else:
                 writer.post(
                     {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from redis.exceptions import RedisError
 from sanic import Blueprint, Request
 from sanic.response import json as json_response
@@ -16,7 +14,7 @@ async def health(request: Request):
     hub = request.app.ctx.hub
     checks: dict[str, dict] = {}
     try:
-        await asyncio.wait_for(hub.r.ping(), timeout=2)
+        await hub.stores.ping(timeout=2)
         checks["redis"] = {"ok": True}
     except (RedisError, OSError, TimeoutError) as exc:
         checks["redis"] = {"ok": False, "error": type(exc).__name__}

@@ -13,6 +13,8 @@ def create_blueprint(widget_dir: Path, static_dir: Path) -> Blueprint:
     bp = Blueprint("static", strict_slashes=True)
     shop = static_dir / "shop"
     console = static_dir / "console"
+    # helpers the console shares with the widget (console/shared links to widget/src/shared)
+    shared = widget_dir / "src" / "shared"
 
     async def send(base: Path, relative: str):
         base = base.resolve()
@@ -50,6 +52,10 @@ def create_blueprint(widget_dir: Path, static_dir: Path) -> Blueprint:
     @bp.get("/console/")
     async def console_index(request: Request):
         return await send(console, "index.html")
+
+    @bp.get("/console/shared/<path:path>")
+    async def console_shared(request: Request, path: str):
+        return await send(shared, path)
 
     @bp.get("/console/<path:path>")
     async def console_files(request: Request, path: str):

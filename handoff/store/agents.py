@@ -79,6 +79,30 @@ class Agent:
         return not self.skills or not problem_type or problem_type in self.skills
 
 
+@dataclass
+class AgentState:
+    """An agent as routing sees it: presence (online, away, offline) and current load."""
+
+    agent: Agent
+    presence: str
+    load: int
+
+    @property
+    def has_room(self) -> bool:
+        """Online and below capacity: can take a conversation now."""
+        return self.presence == "online" and self.load < self.agent.capacity
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.agent.id,
+            "name": self.agent.name,
+            "skills": self.agent.skills,
+            "capacity": self.agent.capacity,
+            "presence": self.presence,
+            "load": self.load,
+        }
+
+
 def validate_agent_fields(email: str, name: str, skills: list[str], capacity: int) -> None:
     if not EMAIL_RE.match(email or ""):
         raise AgentError(f"{email!r} is not an e-mail address")
@@ -243,9 +267,6 @@ class AgentStore:
         else:
             await self._seen(aid, now)
 
-    async def heartbeat(self, aid: str, now: float | None = None) -> None:
-        await self._seen(aid, time.time() if now is None else now)
-
     async def mark_gone(self, aid: str, now: float | None = None) -> None:
         """The agent's console went away: offline from now on, the grace period starts now."""
         now = time.time() if now is None else now
@@ -290,20 +311,18 @@ class AgentStore:
     async def conversations(self, aid: str) -> list[str]:
         return sorted(await self.r.smembers(self.k.agent_convs(aid)))
 
-    async def snapshot(self, now: float | None = None) -> list[dict[str, Any]]:
+    async def forget_conversation(self, aid: str, cid: str) -> None:
+        """Drop a conversation that no longer exists (expired) from the agent's load."""
+        await self.r.srem(self.k.agent_convs(aid), cid)
+
+    async def snapshot(self, now: float | None = None) -> list[AgentState]:
         """Every enabled agent with presence and load (routing and the transfer list)."""
         now = time.time() if now is None else now
         out = []
         for agent in await self.all():
             if agent.disabled:
                 continue
-            out.append(
-                {
-                    "agent": agent,
-                    "presence": await self.presence(agent.id, now),
-                    "load": await self.load(agent.id),
-                }
-            )
+            out.append(AgentState(agent, await self.presence(agent.id, now), await self.load(agent.id)))
         return out
 
 

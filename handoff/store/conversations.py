@@ -1,4 +1,8 @@
-"""Conversations: a hash of state, a Redis stream of events, idempotency and notes."""
+"""Conversations: a hash of state, a Redis stream of events, idempotency, notes and bot turns.
+
+Every state transition is one Lua script that checks the current state first, so any number of
+hub processes can race on a conversation and the outcome is still exact.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +13,56 @@ from typing import Any
 
 from handoff.ids import new_conversation_id
 from handoff.store.keys import Keys
+from handoff.store.records import Appended, Conversation, Stored, loads
 
 STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
-OPEN_STATES = ("queued", "assigned", "offline")
 
-# KEYS: events, clients, conv, bot turns, bot pending
+# Shared by the scripts that add to the stream: store one event body, return its id.
+# `stamped` gives a waiting event (stored without `ts`) the time it is really stored, so clients
+# that order by time show it after the bot's answer it waited for.
+_XADD = """
+local function add(body)
+  local id = redis.call('XADD', KEYS[1], '*', 'e', body)
+  redis.call('HSET', KEYS[2], 'last_event_id', id)
+  return id
+end
+local function stamped(body, now)
+  return '{"ts":' .. now .. ',' .. string.sub(body, 2)
+end
+-- store the events waiting in list `key` (stamped `now`); returns id, body pairs
+local function flush(key, now)
+  local out = {}
+  for _, waiting in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    local body = stamped(waiting, now)
+    out[#out + 1] = add(body)
+    out[#out + 1] = body
+  end
+  redis.call('DEL', key)
+  return out
+end
+local function state()
+  return {redis.call('HGET', KEYS[2], 'status') or 'bot', redis.call('HGET', KEYS[2], 'agent_id') or ''}
+end
+"""
+
+# KEYS: events, conv, clients, bot turns, bot pending
 # ARGV: event, client id, ttl, bot turn JSON or '', now, cid
 # A customer message in bot mode records its pending bot turn in the same step (durable bot turns).
-APPEND = """
+APPEND = (
+    _XADD
+    + """
+local st = state()
 if ARGV[2] ~= '' then
-  local known = redis.call('HGET', KEYS[2], ARGV[2])
-  if known then return {known, 0, 0} end
+  local known = redis.call('HGET', KEYS[3], ARGV[2])
+  if known then return {known, 0, 0, st[1], st[2]} end
 end
-local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
+local id = add(ARGV[1])
 if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[2], id)
-  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  redis.call('HSET', KEYS[3], ARGV[2], id)
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
-redis.call('EXPIRE', KEYS[1], ARGV[3])
 local queued = 0
-if ARGV[4] ~= '' and (redis.call('HGET', KEYS[3], 'status') or 'bot') == 'bot' then
+if ARGV[4] ~= '' and st[1] == 'bot' then
   local turn = cjson.decode(ARGV[4])
   turn['eid'] = id
   redis.call('RPUSH', KEYS[4], cjson.encode(turn))
@@ -37,32 +71,60 @@ if ARGV[4] ~= '' and (redis.call('HGET', KEYS[3], 'status') or 'bot') == 'bot' t
   redis.call('EXPIRE', KEYS[5], ARGV[3])
   queued = 1
 end
-redis.call('HSET', KEYS[3], 'last_event_id', id)
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-return {id, 1, queued}
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return {id, 1, queued, st[1], st[2]}
 """
+)
 
-# KEYS: events, conv, bot turns, bot pending   ARGV: cid, turn's event id, ttl, buttons JSON or '', events...
+# KEYS: events, conv, bot turns, waiting   ARGV: event (without ts), ttl, now
+# An event that must not overtake the bot's answer in progress (a hand-off the action server asked
+# for while the hub waits for Rasa): while a bot turn is pending it waits in `waiting` and
+# FINISH_BOT_TURN stores it right after the bot's words; otherwise it is stored now. Returns the
+# events stored now as id, body pairs.
+APPEND_AFTER_BOT_TURN = (
+    _XADD
+    + """
+local st = state()
+if redis.call('LLEN', KEYS[3]) > 0 then
+  redis.call('RPUSH', KEYS[4], ARGV[1])
+  redis.call('EXPIRE', KEYS[4], ARGV[2])
+  return {st[1], st[2], {}}
+end
+local stored = flush(KEYS[4], ARGV[3])
+local body = stamped(ARGV[1], ARGV[3])
+stored[#stored + 1] = add(body)
+stored[#stored + 1] = body
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return {st[1], st[2], stored}
+"""
+)
+
+# KEYS: events, conv, bot turns, bot pending, waiting
+# ARGV: cid, turn's event id, ttl, buttons JSON or '', now, events...
 # Stores the bot's answer and removes the turn in one step, only if that turn is still the first
-# pending one (so an answer is stored once even if two processes ended up calling Rasa for it).
-FINISH_BOT_TURN = """
+# pending one (so an answer is stored once even if two processes ended up calling Rasa for it);
+# then the events that waited for this answer.
+FINISH_BOT_TURN = (
+    _XADD
+    + """
 local head = redis.call('LINDEX', KEYS[3], 0)
 if not head or cjson.decode(head)['eid'] ~= ARGV[2] then return {} end
 redis.call('LPOP', KEYS[3])
 local ids = {}
-for i = 5, #ARGV do
-  ids[#ids + 1] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
+for i = 6, #ARGV do
+  ids[#ids + 1] = add(ARGV[i])
 end
-if #ids > 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  redis.call('HSET', KEYS[2], 'last_event_id', ids[#ids])
-end
+local flushed = flush(KEYS[5], ARGV[5])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'buttons', ARGV[4]) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 if redis.call('LLEN', KEYS[3]) == 0 then redis.call('ZREM', KEYS[4], ARGV[1]) end
-ids[#ids + 1] = 'ok'
-return ids
+local st = state()
+return {st[1], st[2], ids, flushed}
 """
+)
 
 # KEYS: bot lease   ARGV: owner, lease ms
 RENEW_BOT_LEASE = """
@@ -82,6 +144,7 @@ redis.call('ZREM', KEYS[3], ARGV[2])
 return 0
 """
 
+# KEYS: conv   ARGV: now, stale after (s)
 BEGIN_HANDOFF = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
 local st = redis.call('HGET', KEYS[1], 'status') or 'bot'
@@ -105,13 +168,15 @@ local cap = tonumber(redis.call('HGET', KEYS[2], 'capacity') or '0')
 if redis.call('SCARD', KEYS[3]) >= cap then return -1 end
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
-redis.call('HSET', KEYS[1], 'status', 'assigned', 'agent_id', ARGV[2], 'assigned_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'status', 'assigned', 'agent_id', ARGV[2], 'assigned_at', ARGV[3],
+  'queue_position', '')
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 return 1
 """
 
-# KEYS: conv, queue, offline, current agent's convs   ARGV: cid, target, score, now, allowed, expected agent, ttl
+# KEYS: conv, queue, offline, current agent's convs
+# ARGV: cid, target, score, now, allowed, expected agent, ttl
 PARK = """
 local st = redis.call('HGET', KEYS[1], 'status') or ''
 local ok = false
@@ -183,12 +248,28 @@ return out
 """
 
 
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _body(event: dict[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in event.items() if k != "id"}
+    body.setdefault("ts", time.time())
+    return body
+
+
+def _flushed(pairs: list[str]) -> list[dict[str, Any]]:
+    """[id, raw, id, raw, …] from a script → stored events."""
+    return [{"id": pairs[i], **loads(pairs[i + 1], {})} for i in range(0, len(pairs), 2)]
+
+
 class ConversationStore:
     def __init__(self, redis, keys: Keys, ttl: int):
         self.r = redis
         self.k = keys
         self.ttl = ttl
         self._append = redis.register_script(APPEND)
+        self._append_after = redis.register_script(APPEND_AFTER_BOT_TURN)
         self._begin = redis.register_script(BEGIN_HANDOFF)
         self._assign = redis.register_script(ASSIGN)
         self._park = redis.register_script(PARK)
@@ -205,127 +286,95 @@ class ConversationStore:
             pipe.expire(key, self.ttl)
         await pipe.execute()
 
+    # state ----------------------------------------------------------------
     async def create(self, visitor_id: str, now: float | None = None) -> str:
         now = time.time() if now is None else now
         cid = new_conversation_id()
-        await self.r.hset(
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hset(
             self.k.conv(cid),
-            mapping={
-                "id": cid,
-                "visitor_id": visitor_id,
-                "status": "bot",
-                "created_at": str(now),
-            },
+            mapping={"id": cid, "visitor_id": visitor_id, "status": "bot", "created_at": str(now)},
         )
-        await self.r.zadd(self.k.visitor_convs(visitor_id), {cid: now})
-        await self._touch(self.k.conv(cid), self.k.visitor_convs(visitor_id))
+        pipe.zadd(self.k.visitor_convs(visitor_id), {cid: now})
+        pipe.expire(self.k.conv(cid), self.ttl)
+        pipe.expire(self.k.visitor_convs(visitor_id), self.ttl)
+        await pipe.execute()
         return cid
 
-    async def get(self, cid: str) -> dict[str, Any] | None:
+    async def get(self, cid: str) -> Conversation | None:
         data = await self.r.hgetall(self.k.conv(cid))
-        if not data:
-            return None
-        data["summary"] = _loads(data.get("summary"), {})
-        data["buttons"] = _loads(data.get("buttons"), [])
-        return data
+        return Conversation.from_hash(data) if data else None
 
     async def exists(self, cid: str) -> bool:
         return bool(await self.r.exists(self.k.conv(cid)))
+
+    async def status(self, cid: str) -> str | None:
+        """The conversation's status, or None when it does not exist."""
+        status, created = await self.r.hmget(self.k.conv(cid), "status", "created_at")
+        return (status or "bot") if created else None
+
+    async def agent_id(self, cid: str) -> str:
+        """The agent it is assigned to now ('' when none)."""
+        return await self.r.hget(self.k.conv(cid), "agent_id") or ""
+
+    async def ticket_id(self, cid: str) -> str:
+        return await self.r.hget(self.k.conv(cid), "ticket_id") or ""
+
+    async def queue_position(self, cid: str) -> str:
+        """The position the customer was last told ('' when none)."""
+        return await self.r.hget(self.k.conv(cid), "queue_position") or ""
 
     async def set_fields(self, cid: str, mapping: dict[str, Any]) -> None:
         clean = {
             k: (json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else str(v)))
             for k, v in mapping.items()
         }
-        await self.r.hset(self.k.conv(cid), mapping=clean)
-        await self._touch(self.k.conv(cid))
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hset(self.k.conv(cid), mapping=clean)
+        pipe.expire(self.k.conv(cid), self.ttl)
+        await pipe.execute()
 
-    # events -------------------------------------------------------------
+    # events -----------------------------------------------------------------
     async def append(
         self,
         cid: str,
         event: dict[str, Any],
         client_id: str | None = None,
         bot_turn: dict[str, Any] | None = None,
-    ) -> tuple[str, bool, dict, bool]:
-        """XADD the event (once per client_id); returns (stream id, stored now?, event with id,
-        bot turn queued?). With `bot_turn`, a pending bot turn is recorded in the same step if the
-        conversation is in bot mode."""
-        body = {k: v for k, v in event.items() if k != "id"}
-        body.setdefault("ts", time.time())
-        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        turn = json.dumps(bot_turn, ensure_ascii=False) if bot_turn else ""
-        eid, new, queued = await self._append(
+    ) -> Appended:
+        """XADD the event (once per client_id). With `bot_turn`, a pending bot turn is recorded in
+        the same step if the conversation is in bot mode."""
+        body = _body(event)
+        eid, new, queued, status, agent_id = await self._append(
             keys=[
                 self.k.events(cid),
+                self.k.conv(cid),
                 self.k.clients(cid),
-                self.k.conv(cid),
-                self.k.bot_turns(cid),
-                self.k.bot_pending(),
-            ],
-            args=[raw, client_id or "", self.ttl, turn, time.time(), cid],
-        )
-        return eid, bool(int(new)), {"id": eid, **body}, bool(int(queued))
-
-    # durable bot turns -----------------------------------------------------
-    async def acquire_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
-        return bool(await self.r.set(self.k.bot_lease(cid), owner, nx=True, px=int(lease * 1000)))
-
-    async def renew_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
-        return bool(
-            int(await self._renew_lease(keys=[self.k.bot_lease(cid)], args=[owner, int(lease * 1000)]))
-        )
-
-    async def release_bot_lease(self, cid: str, owner: str) -> int:
-        return int(
-            await self._release_lease(
-                keys=[
-                    self.k.bot_lease(cid),
-                    self.k.bot_turns(cid),
-                    self.k.bot_pending(),
-                ],
-                args=[owner, cid],
-            )
-        )
-
-    async def next_bot_turn(self, cid: str) -> dict[str, Any] | None:
-        return _loads(await self.r.lindex(self.k.bot_turns(cid), 0), None)
-
-    async def pending_bot_conversations(self, older_than: float, count: int = 200) -> list[str]:
-        return await self.r.zrangebyscore(self.k.bot_pending(), "-inf", older_than, start=0, num=count)
-
-    async def finish_bot_turn(
-        self,
-        cid: str,
-        turn_eid: str,
-        events: list[dict[str, Any]],
-        buttons: list[dict[str, str]] | None,
-    ) -> list[dict[str, Any]] | None:
-        """Store the bot's answer and drop the turn atomically; None if the turn was no longer first."""
-        bodies = []
-        for event in events:
-            body = {k: v for k, v in event.items() if k != "id"}
-            body.setdefault("ts", time.time())
-            bodies.append(body)
-        result = await self._finish_turn(
-            keys=[
-                self.k.events(cid),
-                self.k.conv(cid),
                 self.k.bot_turns(cid),
                 self.k.bot_pending(),
             ],
             args=[
-                cid,
-                turn_eid,
+                _dumps(body),
+                client_id or "",
                 self.ttl,
-                "" if buttons is None else json.dumps(buttons, ensure_ascii=False),
-                *[json.dumps(b, ensure_ascii=False, separators=(",", ":")) for b in bodies],
+                _dumps(bot_turn) if bot_turn else "",
+                time.time(),
+                cid,
             ],
         )
-        if not result:
-            return None
-        ids = result[:-1]
-        return [{"id": eid, **body} for eid, body in zip(ids, bodies, strict=True)]
+        return Appended(eid, bool(int(new)), {"id": eid, **body}, bool(int(queued)), status, agent_id)
+
+    async def append_after_bot_turn(self, cid: str, event: dict[str, Any]) -> Stored:
+        """Store an event now, or, while a bot turn is pending, right after the bot's answer.
+
+        Returns what was stored now (nothing while it waits; otherwise events that had waited, then
+        this one)."""
+        body = {k: v for k, v in event.items() if k not in ("id", "ts")}  # stamped when stored
+        status, agent_id, stored = await self._append_after(
+            keys=[self.k.events(cid), self.k.conv(cid), self.k.bot_turns(cid), self.k.waiting(cid)],
+            args=[_dumps(body), self.ttl, repr(time.time())],
+        )
+        return Stored(_flushed(stored), status, agent_id)
 
     async def client_event_id(self, cid: str, client_id: str) -> str | None:
         return await self.r.hget(self.k.clients(cid), client_id)
@@ -341,24 +390,88 @@ class ConversationStore:
         rows = await self.r.xrevrange(self.k.events(cid), count=count)
         return [_event(eid, fields) for eid, fields in reversed(rows)]
 
-    # notes --------------------------------------------------------------
+    # durable bot turns -----------------------------------------------------------
+    async def acquire_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
+        return bool(await self.r.set(self.k.bot_lease(cid), owner, nx=True, px=int(lease * 1000)))
+
+    async def bot_lease_held(self, cid: str) -> bool:
+        return bool(await self.r.exists(self.k.bot_lease(cid)))
+
+    async def renew_bot_lease(self, cid: str, owner: str, lease: float) -> bool:
+        return bool(
+            int(await self._renew_lease(keys=[self.k.bot_lease(cid)], args=[owner, int(lease * 1000)]))
+        )
+
+    async def release_bot_lease(self, cid: str, owner: str) -> int:
+        return int(
+            await self._release_lease(
+                keys=[self.k.bot_lease(cid), self.k.bot_turns(cid), self.k.bot_pending()],
+                args=[owner, cid],
+            )
+        )
+
+    async def next_bot_turn(self, cid: str) -> dict[str, Any] | None:
+        return loads(await self.r.lindex(self.k.bot_turns(cid), 0), None)
+
+    async def pending_bot_conversations(self, older_than: float, count: int = 200) -> list[str]:
+        return await self.r.zrangebyscore(self.k.bot_pending(), "-inf", older_than, start=0, num=count)
+
+    async def finish_bot_turn(
+        self,
+        cid: str,
+        turn_eid: str,
+        events: list[dict[str, Any]],
+        buttons: list[dict[str, str]] | None,
+    ) -> Stored | None:
+        """Store the bot's answer and drop the turn atomically, then the events that waited for it;
+        None if the turn was no longer the first pending one."""
+        bodies = [_body(event) for event in events]
+        result = await self._finish_turn(
+            keys=[
+                self.k.events(cid),
+                self.k.conv(cid),
+                self.k.bot_turns(cid),
+                self.k.bot_pending(),
+                self.k.waiting(cid),
+            ],
+            args=[
+                cid,
+                turn_eid,
+                self.ttl,
+                "" if buttons is None else _dumps(buttons),
+                repr(time.time()),
+                *[_dumps(b) for b in bodies],
+            ],
+        )
+        if not result:
+            return None
+        status, agent_id, ids, flushed = result
+        stored = [{"id": eid, **body} for eid, body in zip(ids, bodies, strict=True)]
+        return Stored(stored + _flushed(flushed), status, agent_id)
+
+    # notes ------------------------------------------------------------------------
     async def add_note(self, cid: str, note: dict[str, Any]) -> None:
-        await self.r.rpush(self.k.notes(cid), json.dumps(note, ensure_ascii=False))
-        await self._touch(self.k.notes(cid))
+        pipe = self.r.pipeline(transaction=False)
+        pipe.rpush(self.k.notes(cid), json.dumps(note, ensure_ascii=False))
+        pipe.expire(self.k.notes(cid), self.ttl)
+        await pipe.execute()
 
     async def notes(self, cid: str) -> list[dict[str, Any]]:
-        return [_loads(n, {}) for n in await self.r.lrange(self.k.notes(cid), 0, -1)]
+        return [loads(n, {}) for n in await self.r.lrange(self.k.notes(cid), 0, -1)]
 
-    # state transitions (atomic, in Lua) ------------------------------------
+    # state transitions (atomic, in Lua) -----------------------------------------------
     async def begin_handoff(self, cid: str, now: float, stale_after: float = 30.0) -> tuple[str, str]:
+        """'missing', 'open' (a hand-off is already open), 'routing' (another caller routes it now)
+        or 'won' (this caller routes it); and the status before."""
         outcome, previous = await self._begin(keys=[self.k.conv(cid)], args=[now, stale_after])
         return outcome, previous
 
     async def merge_summary(self, cid: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """Add the fields the case card does not have yet; returns the merged card."""
         merged = await self._merge(
             keys=[self.k.conv(cid)], args=[json.dumps(patch or {}, ensure_ascii=False)]
         )
-        return _loads(merged, {})
+        return loads(merged, {})
 
     async def assign(self, cid: str, aid: str, allowed: tuple[str, ...], now: float | None = None) -> int:
         """1 assigned; 0 the conversation is not in an allowed state; -1 agent full; -2 agent unknown/disabled."""
@@ -387,7 +500,7 @@ class ConversationStore:
     ) -> bool:
         """Move to `queued` (queue zset, by score) or `offline`; from an allowed state only."""
         now = time.time() if now is None else now
-        current_agent = expected_agent or (await self.r.hget(self.k.conv(cid), "agent_id") or "_none")
+        current_agent = expected_agent or await self.agent_id(cid) or "_none"
         return bool(
             await self._park(
                 keys=[
@@ -396,19 +509,12 @@ class ConversationStore:
                     self.k.offline(),
                     self.k.agent_convs(current_agent),
                 ],
-                args=[
-                    cid,
-                    target,
-                    score,
-                    now,
-                    " ".join(allowed),
-                    expected_agent,
-                    self.ttl,
-                ],
+                args=[cid, target, score, now, " ".join(allowed), expected_agent, self.ttl],
             )
         )
 
     async def transfer(self, cid: str, from_aid: str, to_aid: str, now: float | None = None) -> int:
+        """1 moved; 0 not assigned to `from_aid`; -1 the target is full; -2 target unknown/disabled."""
         now = time.time() if now is None else now
         return int(
             await self._transfer(
@@ -423,18 +529,15 @@ class ConversationStore:
         )
 
     async def resolve(self, cid: str, aid: str, now: float | None = None) -> tuple[bool, float | None]:
+        """Back to the bot if assigned to `aid`: (done?, when it had been assigned)."""
         now = time.time() if now is None else now
         ok, assigned_at = await self._resolve(
-            keys=[
-                self.k.conv(cid),
-                self.k.agent_convs(aid),
-                self.k.agent_resolved(aid),
-            ],
+            keys=[self.k.conv(cid), self.k.agent_convs(aid), self.k.agent_resolved(aid)],
             args=[cid, aid, now, self.ttl],
         )
         return bool(int(ok)), (float(assigned_at) if assigned_at else None)
 
-    # indexes --------------------------------------------------------------
+    # indexes ------------------------------------------------------------------------
     async def index_email(self, cid: str, email: str, now: float) -> None:
         key = self.k.email_convs(email)
         await self.r.zadd(key, {cid: now})
@@ -453,15 +556,5 @@ class ConversationStore:
         return await self.r.zrevrange(self.k.agent_resolved(aid), 0, limit - 1)
 
 
-def _loads(raw: str | None, default):
-    if not raw:
-        return default
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return default
-
-
 def _event(eid: str, fields: dict[str, str]) -> dict[str, Any]:
-    body = _loads(fields.get("e"), {})
-    return {"id": eid, **body}
+    return {"id": eid, **loads(fields.get("e"), {})}

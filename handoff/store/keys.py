@@ -28,6 +28,9 @@ class Keys:
     def bot_lease(self, cid: str) -> str:
         return f"{self.p}conv:{cid}:bot-lease"
 
+    def waiting(self, cid: str) -> str:
+        return f"{self.p}conv:{cid}:waiting"
+
     def bot_pending(self) -> str:
         return f"{self.p}bot:pending"
 

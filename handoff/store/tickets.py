@@ -8,6 +8,7 @@ from typing import Any
 
 from handoff.ids import new_ticket_id
 from handoff.store.keys import Keys
+from handoff.store.records import Ticket
 
 
 class TicketStore:
@@ -63,16 +64,17 @@ class TicketStore:
     async def reopen(self, tid: str, cid: str, summary: dict[str, Any], now: float | None = None) -> None:
         now = time.time() if now is None else now
         mapping = {"status": "open", "updated_at": str(now)}
-        current = await self.get(tid) or {}
-        merged = dict(current.get("summary") or {})
+        current = await self.get(tid) or Ticket(tid)
+        merged = dict(current.summary)
         for key, value in (summary or {}).items():
             if value not in (None, ""):
                 merged[key] = value
         mapping["summary"] = json.dumps(merged, ensure_ascii=False)
-        for field in ("problem_type", "order_number"):
-            if not current.get(field) and summary.get(field):
-                mapping[field] = str(summary[field])
-        if not current.get("email") and summary.get("email"):
+        if not current.problem_type and summary.get("problem_type"):
+            mapping["problem_type"] = str(summary["problem_type"])
+        if not current.order_number and summary.get("order_number"):
+            mapping["order_number"] = str(summary["order_number"])
+        if not current.email and summary.get("email"):
             mapping["email"] = str(summary["email"]).strip().lower()
         await self.r.hset(self.k.ticket(tid), mapping=mapping)
         await self.r.zadd(self.k.ticket_convs(tid), {cid: now})
@@ -96,29 +98,11 @@ class TicketStore:
         )
         await self._touch(self.k.ticket(tid), self.k.ticket_convs(tid))
 
-    async def get(self, tid: str) -> dict[str, Any] | None:
+    async def get(self, tid: str) -> Ticket | None:
         data = await self.r.hgetall(self.k.ticket(tid))
         if not data:
             return None
-        try:
-            summary = json.loads(data.get("summary") or "{}")
-        except ValueError:
-            summary = {}
-        conversations = await self.r.zrange(self.k.ticket_convs(tid), 0, -1)
-        agent = {"id": data["agent_id"], "name": data.get("agent_name", "")} if data.get("agent_id") else None
-        return {
-            "ticket_id": tid,
-            "status": data.get("status", "open"),
-            "agent": agent,
-            "conversations": conversations,
-            "problem_type": data.get("problem_type") or None,
-            "order_number": data.get("order_number") or None,
-            "email": data.get("email") or None,
-            "summary": summary,
-            "created_at": float(data.get("created_at") or 0),
-            "updated_at": float(data.get("updated_at") or 0),
-            "closed_at": float(data["closed_at"]) if data.get("closed_at") else None,
-        }
+        return Ticket.from_hash(tid, data, await self.r.zrange(self.k.ticket_convs(tid), 0, -1))
 
     async def visitor_tickets(self, vid: str) -> list[str]:
         return list(reversed(await self.r.zrange(self.k.visitor_tickets(vid), 0, -1)))

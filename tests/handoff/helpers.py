@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -14,7 +15,7 @@ from sanic import Sanic
 from handoff.app import create_app
 from handoff.settings import Settings
 from handoff.store import AgentStore, Keys
-from tests.support.ports import free_port
+from tools.processes import free_port
 
 INTERNAL_TOKEN = "test-internal-token"
 SECRET = "test-secret-that-is-long-enough-for-hs256"
@@ -82,6 +83,11 @@ class RunningHub:
         Sanic.unregister_app(self.app)
 
     # helpers ------------------------------------------------------------
+    async def state(self, cid: str) -> dict[str, Any] | None:
+        """The conversation's stored state (fields of handoff.store.records.Conversation)."""
+        conv = await self.hub.stores.conversations.get(cid)
+        return dataclasses.asdict(conv) if conv else None
+
     async def new_conversation(self, visitor_token: str | None = None) -> dict[str, Any]:
         body = {"visitor_token": visitor_token} if visitor_token else {}
         response = await self.http.post("/v1/conversations", json=body)
@@ -128,7 +134,9 @@ class RunningHub:
         email: str | None = None,
         gender: str | None = None,
     ):
-        store = AgentStore(self.hub.r, Keys(self.settings.key_prefix), self.settings.heartbeat_timeout)
+        store = AgentStore(
+            self.hub.stores.redis, Keys(self.settings.key_prefix), self.settings.heartbeat_timeout
+        )
         return await store.create(
             email or f"{name.lower()}@sportello.example",
             name,

@@ -66,10 +66,10 @@ async def test_password_change_and_disable_invalidate_tokens(running):
     token = await running.login(agent.email)
     headers = {"Authorization": f"Bearer {token}"}
     assert (await running.http.get("/v1/agent/me", headers=headers)).status_code == 200
-    await running.hub.agents.set_password(agent.id, "another-password")
+    await running.hub.stores.agents.set_password(agent.id, "another-password")
     assert (await running.http.get("/v1/agent/me", headers=headers)).status_code == 401
     token = await running.login(agent.email, "another-password")
-    await running.hub.agents.set_disabled(agent.id, True)
+    await running.hub.stores.agents.set_disabled(agent.id, True)
     assert (
         await running.http.get("/v1/agent/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 401
@@ -120,7 +120,7 @@ async def test_console_stream_gets_assignment_and_customer_events(running, fake_
         assert (await ws_recv(ws, lambda m: m["type"] == "heartbeat"))["ts"] > 0
 
     async def offline():
-        return await running.hub.agents.presence(agent.id) == "offline"
+        return await running.hub.stores.agents.presence(agent.id) == "offline"
 
     await running.wait_for(offline, timeout=3)  # the server notices the close a moment later
 
@@ -171,7 +171,7 @@ async def test_agent_reply_note_transfer_and_resolve(running, fake_rasa):
     assert events[-2]["type"] == "resolved"
     trigger = [r for r in fake_rasa.requests if "trigger_intent" in r[1]]
     assert trigger == [("POST", f"/conversations/{cid}/trigger_intent", {"name": "handoff_resolved"})]
-    ticket = await running.hub.tickets.get(resolved.json()["conversation"]["ticket_id"])
+    ticket = (await running.hub.stores.tickets.get(resolved.json()["conversation"]["ticket_id"])).as_dict()
     assert ticket["status"] == "closed" and ticket["agent"]["name"] == "Marco"
     # back in bot mode: the next message goes to Rasa again
     await running.say(conv, "grazie")
@@ -244,10 +244,10 @@ async def test_agent_stays_online_while_any_console_is_open(running):
         async with ws_connect(url) as second:
             await ws_recv(second, lambda m: m["type"] == "hello")
         # one tab closed, the other still open: still online
-        assert await running.hub.agents.presence(agent.id) == "online"
+        assert await running.hub.stores.agents.presence(agent.id) == "online"
 
     async def offline():
-        return await running.hub.agents.presence(agent.id) == "offline"
+        return await running.hub.stores.agents.presence(agent.id) == "offline"
 
     await running.wait_for(offline, timeout=3)  # the server notices the close a moment later
 
@@ -284,4 +284,26 @@ async def test_agent_gender_is_validated(running):
 
     with pytest.raises(AgentError, match="gender must be 'f' or 'm'"):
         await running.add_agent("Zeta", gender="x")
-    assert await running.hub.agents.by_email("zeta@sportello.example") is None
+    assert await running.hub.stores.agents.by_email("zeta@sportello.example") is None
+
+
+async def test_views_carry_the_labels_of_the_problem_registry(running):
+    """The console never hard-codes problem or mood names: the hub sends the registry's labels."""
+    from bot.problems import registry
+
+    serena = await running.online_agent("Serena")
+    conv = await running.new_conversation()
+    cid = conv["conversation_id"]
+    summary = {"problem_type": "missing_parts", "mood": "frustrated", "customer_words": "MANCANO LE ANTE"}
+    assert (await running.handoff(cid, {"reason": "problem", "summary": summary})).status_code == 200
+    detail = (await serena.get(f"/conversations/{cid}")).json()
+    labels = registry()
+    assert (
+        detail["conversation"]["problem_label"] == labels.problem_label("missing_parts") == "Pezzi mancanti"
+    )
+    assert detail["conversation"]["mood_label"] == labels.mood_label("frustrated") == "Frustrato"
+    assert detail["case_card"]["problem_label"] == "Pezzi mancanti"
+    # the registry's mood policy: a frustrated customer is high priority whatever the caller said
+    assert detail["conversation"]["priority"] == "high"
+    listed = (await serena.get("/conversations", status="assigned")).json()["conversations"]
+    assert [c["problem_label"] for c in listed] == ["Pezzi mancanti"]

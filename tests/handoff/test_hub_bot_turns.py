@@ -10,10 +10,10 @@ async def test_turn_waits_for_a_live_lease_then_the_sweeper_takes_it(running, fa
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
     # another (dying) process holds this conversation's bot lease
-    await hub.r.set(hub.keys.bot_lease(cid), "dead-process", px=1200)
+    await hub.stores.redis.set(hub.stores.keys.bot_lease(cid), "dead-process", px=1200)
     response = await running.say(conv, "c'è nessuno?")
     assert response.status_code == 201
-    assert await hub.r.llen(hub.keys.bot_turns(cid)) == 1
+    assert await hub.stores.redis.llen(hub.stores.keys.bot_turns(cid)) == 1
     await asyncio.sleep(0.6)
     assert fake_rasa.messages() == []  # not while the other owner's lease is alive
     events = await running.wait_events(conv, lambda ev: any(e.get("from") == "bot" for e in ev), timeout=6)
@@ -26,9 +26,9 @@ async def test_turn_waits_for_a_live_lease_then_the_sweeper_takes_it(running, fa
 
 async def _gone(hub, cid) -> bool:
     return (
-        await hub.r.llen(hub.keys.bot_turns(cid)) == 0
-        and not await hub.r.exists(hub.keys.bot_lease(cid))
-        and await hub.r.zscore(hub.keys.bot_pending(), cid) is None
+        await hub.stores.redis.llen(hub.stores.keys.bot_turns(cid)) == 0
+        and not await hub.stores.redis.exists(hub.stores.keys.bot_lease(cid))
+        and await hub.stores.redis.zscore(hub.stores.keys.bot_pending(), cid) is None
     )
 
 
@@ -37,16 +37,15 @@ async def test_an_answer_is_stored_once_even_if_two_processes_got_one(running):
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
     event = {"type": "message", "from": "customer", "text": "ciao"}
-    eid, new, _, queued = await hub.convs.append(
-        cid, event, "client-0001", bot_turn={"message": "ciao", "text": "ciao"}
-    )
-    assert new and queued
+    convs = hub.stores.conversations
+    appended = await convs.append(cid, event, "client-0001", bot_turn={"message": "ciao", "text": "ciao"})
+    assert appended.new and appended.bot_turn_queued
     answer = [{"type": "message", "from": "bot", "text": "Ciao!"}]
-    first = await hub.convs.finish_bot_turn(cid, eid, answer, [])
-    second = await hub.convs.finish_bot_turn(cid, eid, answer, [])
-    assert first is not None and [e["text"] for e in first] == ["Ciao!"]
+    first = await convs.finish_bot_turn(cid, appended.id, answer, [])
+    second = await convs.finish_bot_turn(cid, appended.id, answer, [])
+    assert first is not None and [e["text"] for e in first.events] == ["Ciao!"]
     assert second is None
-    texts = [e["text"] for e in await hub.convs.events(cid)]
+    texts = [e["text"] for e in await convs.events(cid)]
     assert texts == ["ciao", "Ciao!"]
     assert await _gone(hub, cid)
 
@@ -58,7 +57,7 @@ async def test_no_bot_turn_outside_bot_mode(running, fake_rasa):
     assert (await running.handoff(cid)).status_code == 200
     response = await running.say(conv, "sono ancora qui")
     assert response.status_code == 201
-    assert await hub.r.llen(hub.keys.bot_turns(cid)) == 0
+    assert await hub.stores.redis.llen(hub.stores.keys.bot_turns(cid)) == 0
     await hub.idle()
     assert fake_rasa.messages() == []
 
@@ -67,10 +66,10 @@ async def test_turns_pending_when_a_person_takes_over_are_dropped(running, fake_
     hub = running.hub
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
-    await hub.r.set(hub.keys.bot_lease(cid), "dead-process", px=800)
+    await hub.stores.redis.set(hub.stores.keys.bot_lease(cid), "dead-process", px=800)
     assert (await running.say(conv, "uno")).status_code == 201
     assert (await running.say(conv, "due")).status_code == 201
-    assert await hub.r.llen(hub.keys.bot_turns(cid)) == 2
+    assert await hub.stores.redis.llen(hub.stores.keys.bot_turns(cid)) == 2
     assert (await running.handoff(cid)).status_code == 200
     await running.wait_for(lambda: _gone(hub, cid), timeout=6)
     assert fake_rasa.messages() == []  # the messages are the agent's now
@@ -80,7 +79,7 @@ async def test_taken_over_turns_are_answered_in_order_once_each(running, fake_ra
     hub = running.hub
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
-    await hub.r.set(hub.keys.bot_lease(cid), "dead-process", px=700)
+    await hub.stores.redis.set(hub.stores.keys.bot_lease(cid), "dead-process", px=700)
     for text in ("uno", "due", "tre"):
         assert (await running.say(conv, text)).status_code == 201
     events = await running.wait_events(

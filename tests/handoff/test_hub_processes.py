@@ -184,13 +184,16 @@ async def test_customer_on_one_process_agent_on_another(hub_env, fake_rasa):
                         }
                     )
                 )
-                handoff = await ws_recv(customer_ws, lambda m: m["type"] == "handoff", timeout=10)
+                # the bot's sentence first, then the hand-off it announces
+                said = await ws_recv(
+                    customer_ws, lambda m: m["type"] == "message" and m["from"] == "bot", timeout=10
+                )
+                assert said["text"] == "Ti passo a Serena"
+                handoff = await ws_recv(customer_ws, lambda m: m["type"] == "handoff")
                 assert handoff["status"] == "assigned"
                 assert handoff["agent"]["name"] == "Serena"
                 assert handoff["agent"]["gender"] == "f"
                 assert "email" not in handoff["agent"]
-                said = await ws_recv(customer_ws, lambda m: m["type"] == "message" and m["from"] == "bot")
-                assert said["text"] == "Ti passo a Serena"
                 assigned = await ws_recv(agent_ws, lambda m: m["type"] == "assigned")
                 assert assigned["conversation"]["id"] == cid
                 # customer (process A) → agent (process B)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,7 +47,7 @@ async def test_same_agent_for_the_same_customer(running):
         )
     ).json()
     assert r3["agent"]["name"] == "Marco" and r3["ticket_id"] == r1["ticket_id"]
-    ticket = await running.hub.tickets.get(r1["ticket_id"])
+    ticket = (await running.hub.stores.tickets.get(r1["ticket_id"])).as_dict()
     assert ticket["status"] == "open"
     assert ticket["conversations"] == [
         first["conversation_id"],
@@ -71,9 +72,9 @@ async def test_visitor_token_forged_means_new_visitor(running):
     forged = first["visitor_token"][:-3] + ("AAA" if not first["visitor_token"].endswith("AAA") else "BBB")
     second = await running.new_conversation(visitor_token=forged)
     again = await running.new_conversation(visitor_token=first["visitor_token"])
-    v1 = (await running.hub.convs.get(first["conversation_id"]))["visitor_id"]
-    v2 = (await running.hub.convs.get(second["conversation_id"]))["visitor_id"]
-    v3 = (await running.hub.convs.get(again["conversation_id"]))["visitor_id"]
+    v1 = (await running.state(first["conversation_id"]))["visitor_id"]
+    v2 = (await running.state(second["conversation_id"]))["visitor_id"]
+    v3 = (await running.state(again["conversation_id"]))["visitor_id"]
     assert v1 == v3 and v2 != v1
 
 
@@ -102,7 +103,7 @@ async def test_skills_and_least_loaded(running):
 
 async def test_priority_queue_positions_and_drain(running):
     serena = await running.add_agent("Serena", capacity=1)
-    await running.hub.agents.set_presence(serena.id, "away")  # around, but not taking chats
+    await running.hub.stores.agents.set_presence(serena.id, "away")  # around, but not taking chats
     a, b, c = [await running.new_conversation() for _ in range(3)]
     ra = (await running.handoff(a["conversation_id"], {"reason": "problem"})).json()
     rb = (await running.handoff(b["conversation_id"], {"reason": "problem"})).json()
@@ -119,6 +120,11 @@ async def test_priority_queue_positions_and_drain(running):
         1,
     )  # frustrated goes first
     assert rc["eta_seconds"] > 0
+    # one rounding rule (up, at least a minute), sent with the seconds so bot and widget agree
+    for result in (ra, rb, rc):
+        assert result["eta_minutes"] == max(1, math.ceil(result["eta_seconds"] / 60))
+    queued_events = [e for e in await running.events(b) if e["type"] == "handoff"]
+    assert all(e["eta_minutes"] == max(1, math.ceil(e["eta_seconds"] / 60)) for e in queued_events)
     positions = [e["queue_position"] for e in await running.events(a) if e["type"] == "handoff"]
     assert positions == [1, 2]  # pushed live when C overtook
     # Serena comes online: the queue drains to her capacity, highest priority first
@@ -147,7 +153,7 @@ async def test_priority_queue_positions_and_drain(running):
         assert resolve.status_code == 200
         nxt = await ws_recv(ws, lambda m: m["type"] == "assigned")
         assert nxt["conversation"]["id"] == a["conversation_id"]
-    assert (await running.hub.convs.get(b["conversation_id"]))["status"] == "queued"
+    assert (await running.state(b["conversation_id"]))["status"] == "queued"
 
 
 async def test_outside_business_hours_is_offline(make_hub):
@@ -203,12 +209,12 @@ async def test_dropped_agent_keeps_conversations_for_the_grace_period(make_hub):
         result = (await hub.handoff(conv["conversation_id"], {"reason": "problem"})).json()
         assert result["agent"]["name"] == "Serena"
         await asyncio.sleep(1.0)  # connected: the server keeps her presence alive
-        assert await hub.hub.agents.presence(serena.id) == "online"
+        assert await hub.hub.stores.agents.presence(serena.id) == "online"
     await asyncio.sleep(0.3)
-    assert await hub.hub.agents.presence(serena.id) == "offline"
+    assert await hub.hub.stores.agents.presence(serena.id) == "offline"
     async with ws_connect(f"{hub.ws}/v1/agent/stream?token={marco_token}") as marco_ws:
         await ws_recv(marco_ws, lambda m: m["type"] == "hello")
-        state = await hub.hub.convs.get(conv["conversation_id"])
+        state = await hub.state(conv["conversation_id"])
         assert (state["status"], state["agent_id"]) == ("assigned", serena.id), (
             "re-queued before the grace period"
         )
@@ -220,8 +226,8 @@ async def test_dropped_agent_keeps_conversations_for_the_grace_period(make_hub):
         ("queued", "agent_unavailable"),
         ("assigned", None),
     ]
-    assert await hub.hub.agents.load(serena.id) == 0
-    assert await hub.hub.agents.load(marco.id) == 1
+    assert await hub.hub.stores.agents.load(serena.id) == 0
+    assert await hub.hub.stores.agents.load(marco.id) == 1
 
 
 async def test_agent_back_within_grace_keeps_conversations(make_hub):
@@ -236,5 +242,5 @@ async def test_agent_back_within_grace_keeps_conversations(make_hub):
     async with ws_connect(f"{hub.ws}/v1/agent/stream?token={token}") as ws:
         await ws_recv(ws, lambda m: m["type"] == "hello")
         await asyncio.sleep(2.0)
-        state = await hub.hub.convs.get(conv["conversation_id"])
+        state = await hub.state(conv["conversation_id"])
         assert (state["status"], state["agent_id"]) == ("assigned", serena.id)

@@ -220,12 +220,12 @@ async def test_every_key_has_a_ttl(running, fake_rasa):
         headers={"Authorization": "Bearer test-internal-token"},
     )
     prefix = running.settings.key_prefix
-    keys = await running.hub.r.keys(prefix + "*")
+    keys = await running.hub.stores.redis.keys(prefix + "*")
     exempt = {prefix + "agents"} | {k for k in keys if k.startswith(prefix + "agent:") and k.count(":") == 2}
     exempt |= {k for k in keys if k.startswith(prefix + "agent-email:")}
-    missing = [k for k in keys if k not in exempt and await running.hub.r.ttl(k) < 0]
+    missing = [k for k in keys if k not in exempt and await running.hub.stores.redis.ttl(k) < 0]
     assert missing == []
-    ttls = [await running.hub.r.ttl(k) for k in keys if k not in exempt]
+    ttls = [await running.hub.stores.redis.ttl(k) for k in keys if k not in exempt]
     assert ttls and all(0 < ttl <= running.settings.retention_seconds for ttl in ttls)
 
 
@@ -294,7 +294,7 @@ async def test_customer_stream_closes_with_4401_or_4404_http_keeps_401_404(runni
                 await ws.recv()
         assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (code, reason)
     # the conversation expired (its keys are gone) but the token is still valid
-    await running.hub.r.delete(running.hub.keys.conv(cid))
+    await running.hub.stores.redis.delete(running.hub.stores.keys.conv(cid))
     async with ws_connect(f"{running.ws}/v1/conversations/{cid}/stream?token={conv['token']}") as ws:
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()

@@ -44,3 +44,14 @@ async def test_repo_static_files_are_served(running):
     shop = await running.http.get("/")
     assert shop.status_code == 200
     assert (await running.http.get("/console/")).status_code == 200
+    # the console's modules and the helpers it shares with the widget, as the browser asks for them
+    for path in (
+        "/console/js/main.js",
+        "/console/js/app.js",
+        "/console/shared/text.js",
+        "/console/shared/ids.js",
+    ):
+        response = await running.http.get(path)
+        assert response.status_code == 200 and "javascript" in response.headers["content-type"], path
+    assert "export function linkify" in (await running.http.get("/console/shared/text.js")).text
+    assert (await running.http.get("/console/shared/%2e%2e/%2e%2e/secret.txt")).status_code == 404

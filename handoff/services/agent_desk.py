@@ -1,0 +1,220 @@
+"""What agents do: claim, reply, note, transfer, resolve; presence and their console sockets."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from handoff import validation
+from handoff.bus import AgentNotice, BusMessage, EventStored, Typing
+from handoff.errors import ClientError, NotFound
+from handoff.services.bot_bridge import BotBridge
+from handoff.services.console import ConsoleQueries
+from handoff.services.events import Events
+from handoff.services.router import Router
+from handoff.settings import Settings
+from handoff.store import Stores
+from handoff.store.agents import PRESENCE, Agent
+from handoff.store.records import Conversation
+
+log = logging.getLogger("handoff.agents")
+
+
+class AgentDesk:
+    def __init__(
+        self,
+        settings: Settings,
+        stores: Stores,
+        events: Events,
+        router: Router,
+        bot: BotBridge,
+        console: ConsoleQueries,
+    ):
+        self.settings = settings
+        self.stores = stores
+        self.convs = stores.conversations
+        self.agents = stores.agents
+        self.tickets = stores.tickets
+        self.queue = stores.queue
+        self.events = events
+        self.router = router
+        self.bot = bot
+        self.console = console
+
+    def _text(self, value: Any, allow_empty: bool = False) -> str:
+        return validation.text(value, self.settings.max_message_length, allow_empty=allow_empty)
+
+    async def _assigned_to(self, cid: str, agent: Agent) -> Conversation:
+        conv = await self.convs.get(cid)
+        if conv is None:
+            raise NotFound("conversation_not_found", "unknown conversation")
+        if conv.status != "assigned" or conv.agent_id != agent.id:
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
+        return conv
+
+    async def _note(self, cid: str, agent: Agent, text: str, ts: float, **extra: Any) -> dict[str, Any]:
+        note = {"text": text, "agent": {"id": agent.id, "name": agent.name}, "ts": ts, **extra}
+        await self.convs.add_note(cid, note)
+        return note
+
+    # the conversation actions --------------------------------------------------------------
+    async def claim(self, cid: str, agent: Agent) -> dict[str, Any]:
+        if not await self.convs.exists(cid):
+            raise NotFound("conversation_not_found", "unknown conversation")
+        result = await self.convs.assign(cid, agent.id, ("queued", "offline"))
+        if result == -1:
+            raise ClientError(
+                "at_capacity", "you are at your capacity; resolve or transfer a conversation first", 409
+            )
+        if result != 1:
+            raise ClientError("not_claimable", "this conversation is not waiting for an agent", 409)
+        await self.router.announce_assigned(cid, agent.id)
+        await self.router.queue_changed()
+        return await self.console.conversation_view(cid)
+
+    async def message(self, cid: str, agent: Agent, body: dict[str, Any]) -> dict[str, Any]:
+        """A reply to the customer, stored once per client_id."""
+        client_id = validation.client_id(body.get("client_id"))
+        text = self._text(body.get("text"))
+        await self._assigned_to(cid, agent)
+        event = {
+            "type": "message",
+            "from": "agent",
+            "text": text,
+            "agent": agent.for_customer(),
+            "client_id": client_id,
+        }
+        appended = await self.events.emit(cid, event, client_id=f"agent:{client_id}")
+        return {"type": "ack", "client_id": client_id, "id": appended.id}
+
+    async def add_note(self, cid: str, agent: Agent, text: Any) -> dict[str, Any]:
+        """An internal note (never shown to the customer), pushed to every console."""
+        text = self._text(text)
+        if not await self.convs.exists(cid):
+            raise NotFound("conversation_not_found", "unknown conversation")
+        note = await self._note(cid, agent, text, time.time())
+        await self.events.notify_agents({"type": "note", "conversation_id": cid, "note": note})
+        return note
+
+    async def transfer(self, cid: str, agent: Agent, to_id: Any, note: Any = None) -> dict[str, Any]:
+        if not isinstance(to_id, str) or not to_id:
+            raise ClientError("invalid_agent_id", "agent_id is required")
+        if note is not None:
+            note = self._text(note, allow_empty=True)
+        await self._assigned_to(cid, agent)
+        target = await self.agents.get(to_id)
+        if target is None or target.disabled:
+            raise NotFound("agent_not_found", "unknown agent")
+        if target.id == agent.id:
+            raise ClientError("invalid_agent_id", "you cannot transfer a conversation to yourself")
+        if await self.agents.presence(target.id) == "offline":
+            raise ClientError("agent_offline", f"{target.name} is offline", 409)
+        result = await self.convs.transfer(cid, agent.id, target.id)
+        if result == -1:
+            raise ClientError("at_capacity", f"{target.name} is at capacity", 409)
+        if result != 1:
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
+        if note:
+            await self._note(cid, agent, note, time.time(), transfer_to=target.id)
+        transfer = {
+            "from": {"id": agent.id, "name": agent.name},
+            "to": {"id": target.id, "name": target.name},
+            "note": note or "",
+        }
+        await self.router.announce_assigned(cid, target.id, {"transfer": transfer})
+        await self.events.notify_agent(
+            agent.id, {"type": "transferred", "conversation_id": cid, "transfer": transfer}
+        )
+        await self.router.drain()
+        return await self.console.conversation_view(cid)
+
+    async def resolve(self, cid: str, agent: Agent, note: Any = None) -> dict[str, Any]:
+        """Back to the bot, which closes the loop ("Posso fare ancora altro per te?")."""
+        if note is not None:
+            note = self._text(note, allow_empty=True)
+        await self._assigned_to(cid, agent)
+        now = time.time()
+        ok, assigned_at = await self.convs.resolve(cid, agent.id, now)
+        if not ok:
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
+        if assigned_at:
+            await self.queue.record_handling(now - assigned_at)
+        tid = await self.convs.ticket_id(cid)
+        if tid:
+            await self.tickets.close(tid, now)
+        if note:
+            await self._note(cid, agent, note, now)
+        await self.events.emit(cid, {"type": "resolved"})
+        await self.events.notify_agent(agent.id, {"type": "resolved", "conversation_id": cid})
+        self.bot.after_resolve(cid)
+        await self.router.drain()
+        return await self.console.conversation_view(cid)
+
+    async def typing(self, cid: Any, agent: Agent) -> None:
+        """The agent types in one of their conversations (the customer sees "Serena sta scrivendo")."""
+        if not isinstance(cid, str) or await self.convs.agent_id(cid) != agent.id:
+            raise ClientError("not_assigned", "not your conversation")
+        await self.events.typing(cid, "agent", {"name": agent.name})
+
+    # sessions, presence and consoles ---------------------------------------------------------
+    async def login(self, email: Any, password: Any, ip: str) -> Agent:
+        """The agent for these credentials (the same 401 for every kind of failure)."""
+        if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+            raise ClientError("invalid_credentials", "email and password are required")
+        limit = self.settings.rate_logins_per_minute
+        if not await self.stores.limits.hit("login", f"{email.strip().lower()}|{ip}", limit):
+            raise ClientError("rate_limited", "too many login attempts; retry in a minute", 429)
+        agent = await self.agents.authenticate(email, password)
+        if agent is None:
+            raise ClientError("invalid_credentials", "wrong e-mail or password", 401)
+        return agent
+
+    def subscribe(self, agent: Agent, post: Callable[[dict], None]) -> Callable[[], None]:
+        """Live frames for an agent's console: notices for them or for everyone, the events of
+        their conversations and of conversations waiting for a person (queued or offline), and
+        their customers typing. Returns the function that unsubscribes."""
+
+        async def on_bus(message: BusMessage) -> None:
+            if isinstance(message, EventStored):
+                if message.agent_id == agent.id or message.status in ("queued", "offline"):
+                    post(
+                        {"type": "event", "conversation_id": message.conversation_id, "event": message.event}
+                    )
+            elif isinstance(message, Typing):
+                if message.sender == "customer" and message.agent_id == agent.id:
+                    post({"type": "typing", "conversation_id": message.conversation_id, "from": "customer"})
+            elif isinstance(message, AgentNotice) and message.agent_id in (None, agent.id):
+                post(message.message)
+
+        return self.events.bus.listen_agents(on_bus)
+
+    # presence and consoles ----------------------------------------------------------------------
+    async def set_presence(self, agent: Agent, status: Any, allowed: tuple[str, ...] = PRESENCE) -> None:
+        if status not in allowed:
+            raise ClientError(
+                "invalid_presence", f"status must be {', '.join(allowed[:-1])} or {allowed[-1]}"
+            )
+        await self.router.agent_presence(agent.id, status)
+
+    async def me(self, agent: Agent) -> dict[str, Any]:
+        return {
+            **agent.public(),
+            "presence": await self.agents.presence(agent.id),
+            "load": await self.agents.load(agent.id),
+        }
+
+    async def console_opened(self, agent: Agent, socket_id: str) -> None:
+        """A console socket opened (any process): the agent is online and the queue drains to them."""
+        await self.agents.socket_alive(agent.id, socket_id)
+        await self.router.agent_presence(agent.id, "online")
+
+    async def console_alive(self, agent: Agent, socket_id: str) -> None:
+        await self.agents.socket_alive(agent.id, socket_id)
+
+    async def console_closed(self, agent: Agent, socket_id: str) -> None:
+        """Offline (the grace period starts) only when no console of this agent is open anywhere."""
+        if await self.agents.socket_closed(agent.id, socket_id):
+            await self.agents.mark_gone(agent.id)
+            await self.events.notify_agents({"type": "agents", "agents": await self.console.agents_view()})

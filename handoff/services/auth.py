@@ -1,0 +1,56 @@
+"""Tokens: a customer's (bound to one conversation), a visitor's (one browser), an agent's."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from handoff.ids import new_visitor_id
+from handoff.store import AgentStore
+from handoff.store.agents import Agent
+from handoff.tokens import Signer, TokenError
+
+
+class Auth:
+    def __init__(self, signer: Signer, agents: AgentStore, conversation_ttl: float, agent_ttl: float):
+        self.signer = signer
+        self.agents = agents
+        self.conversation_ttl = conversation_ttl
+        self.agent_ttl = agent_ttl
+
+    def visitor_of(self, visitor_token: Any) -> str:
+        """The visitor id of a returning browser's token, or a new one (forged or expired: new)."""
+        if isinstance(visitor_token, str) and visitor_token:
+            try:
+                vid = self.signer.verify(visitor_token, "visitor").get("vid")
+            except TokenError:
+                vid = None
+            if isinstance(vid, str) and vid:
+                return vid
+        return new_visitor_id()
+
+    def conversation_tokens(self, cid: str, visitor_id: str) -> dict[str, str]:
+        ttl = self.conversation_ttl
+        return {
+            "token": self.signer.sign("conversation", {"cid": cid, "vid": visitor_id}, ttl=ttl),
+            "visitor_token": self.signer.sign("visitor", {"vid": visitor_id}, ttl=ttl),
+        }
+
+    def verify_conversation(self, token: str | None, cid: str) -> str:
+        """The visitor id of a valid token for conversation `cid`; TokenError otherwise."""
+        payload = self.signer.verify(token, "conversation")
+        if payload.get("cid") != cid:
+            raise TokenError("token is for another conversation")
+        return str(payload.get("vid") or "")
+
+    def issue_agent_token(self, agent: Agent) -> dict[str, Any]:
+        token = self.signer.sign("agent", {"sub": agent.id, "ver": agent.token_version}, ttl=self.agent_ttl)
+        return {"token": token, "expires_at": int(time.time() + self.agent_ttl), "agent": agent.public()}
+
+    async def agent(self, token: str | None) -> Agent:
+        """The agent of a valid token; disabled agents and old token versions are refused."""
+        payload = self.signer.verify(token, "agent")
+        agent = await self.agents.get(str(payload.get("sub") or ""))
+        if agent is None or agent.disabled or payload.get("ver") != agent.token_version:
+            raise TokenError("token no longer valid")
+        return agent

@@ -1,0 +1,236 @@
+"""The bridge to Rasa: durable bot turns answered in order, the bot's words stored as events.
+
+Pending bot turns live in Redis (`conv:{cid}:bot`, recorded with the customer's message). One
+process at a time holds a conversation's lease (`conv:{cid}:bot-lease`, renewed while it works) and
+answers the turns in order; if it dies, the lease expires and any process's sweeper takes over. No
+lock is held across the Rasa call beyond this lease, which nothing else (e.g. the internal hand-off
+endpoint) waits for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from typing import Any
+
+from handoff.rasa import RasaClient, RasaUnavailable
+from handoff.responses import Responses
+from handoff.services.events import Events
+from handoff.services.router import Router
+from handoff.settings import Settings
+from handoff.store import ConversationStore
+
+log = logging.getLogger("handoff.bot")
+
+
+def bot_events(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Rasa's answers (text, buttons, image, custom) as bot message events, plus the turn's buttons."""
+    events: list[dict[str, Any]] = []
+    turn_buttons: list[dict[str, str]] = []
+    for item in items:
+        event: dict[str, Any] = {"type": "message", "from": "bot", "text": str(item.get("text") or "")}
+        buttons = [
+            {"title": str(b.get("title") or ""), "payload": str(b["payload"])}
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("payload")
+        ]
+        if buttons:
+            event["buttons"] = buttons
+            turn_buttons.extend(buttons)
+        if isinstance(item.get("image"), str):
+            event["image"] = item["image"]
+        if item.get("custom") is not None:
+            event["custom"] = item["custom"]
+        if event["text"] or len(event) > 3:
+            events.append(event)
+    return events, turn_buttons
+
+
+class BotBridge:
+    """Answers customer messages with Rasa while a conversation is in bot mode."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        conversations: ConversationStore,
+        rasa: RasaClient,
+        responses: Responses,
+        events: Events,
+        router: Router,
+    ):
+        self.settings = settings
+        self.convs = conversations
+        self.rasa = rasa
+        self.responses = responses
+        self.events = events
+        self.router = router
+        self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"  # this process, for bot leases
+        self._workers: dict[str, asyncio.Task] = {}
+        self._kicked: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+
+    # background work ---------------------------------------------------------------------
+    def spawn(self, coro, name: str | None = None) -> asyncio.Task:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks or self._workers)
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=3)
+
+    # turns --------------------------------------------------------------------------------
+    def wake(self, cid: str) -> None:
+        """A bot turn was queued for `cid`: answer it (in this process, unless one is running)."""
+        if cid in self._workers:
+            self._kicked.add(cid)  # the local worker re-checks before letting go
+            return
+        self._workers[cid] = self.spawn(self._worker(cid), name=f"bot-{cid}")
+
+    async def take_over_orphans(self) -> int:
+        """Take over pending bot turns whose lease expired (their process died); returns how many."""
+        started = 0
+        older_than = time.time() - min(1.0, self.settings.bot_lease_seconds)
+        for cid in await self.convs.pending_bot_conversations(older_than):
+            if cid in self._workers or await self.convs.bot_lease_held(cid):
+                continue
+            self.wake(cid)
+            started += 1
+        return started
+
+    async def _worker(self, cid: str) -> None:
+        lease = self.settings.bot_lease_seconds
+        renewer: asyncio.Task | None = None
+        try:
+            if not await self.convs.acquire_bot_lease(cid, self.owner, lease):
+                return  # another process is answering this conversation
+            lost = asyncio.Event()
+            renewer = asyncio.create_task(self._renew_lease(cid, lost))
+            while not lost.is_set():
+                self._kicked.discard(cid)
+                turn = await self.convs.next_bot_turn(cid)
+                if turn is None:
+                    left = await self.convs.release_bot_lease(cid, self.owner)
+                    if left > 0:
+                        continue
+                    if (
+                        left == 0
+                        and cid in self._kicked
+                        and await self.convs.acquire_bot_lease(cid, self.owner, lease)
+                    ):
+                        continue
+                    break
+                try:
+                    await self._answer(cid, turn)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("bot turn failed for conversation %s", cid)
+                    # skip it (as a poison message would otherwise block the conversation)
+                    await self._finish(cid, str(turn.get("eid")), [], None)
+        finally:
+            if renewer is not None:
+                renewer.cancel()
+            if self._workers.get(cid) is asyncio.current_task():
+                del self._workers[cid]
+
+    async def _renew_lease(self, cid: str, lost: asyncio.Event) -> None:
+        lease = self.settings.bot_lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                if not await self.convs.renew_bot_lease(cid, self.owner, lease):
+                    log.warning("lost the bot lease of conversation %s", cid)
+                    lost.set()
+                    return
+            except Exception:
+                log.warning("could not renew the bot lease of %s", cid, exc_info=True)
+
+    async def _keep_typing(self, cid: str) -> None:
+        while True:
+            await self.events.typing(cid, "bot")
+            await asyncio.sleep(4)
+
+    async def _answer(self, cid: str, turn: dict[str, Any]) -> None:
+        turn_eid = str(turn.get("eid") or "")
+        if await self.convs.status(cid) != "bot":
+            # a person has taken over meanwhile: the message is already theirs
+            await self._finish(cid, turn_eid, [], None)
+            return
+        typing = asyncio.create_task(self._keep_typing(cid))
+        try:
+            metadata = {"visitor_id": turn.get("visitor_id") or ""}
+            items = await self.rasa.send(cid, str(turn.get("message") or ""), metadata)
+        except RasaUnavailable as exc:
+            log.warning("Rasa unavailable for conversation %s: %s", cid, exc)
+            typing.cancel()
+            await self._hand_off_instead(cid, turn_eid, str(turn.get("text") or ""))
+            return
+        finally:
+            typing.cancel()
+        events, buttons = bot_events(items)
+        await self._finish(cid, turn_eid, events, buttons)
+
+    async def _hand_off_instead(self, cid: str, turn_eid: str, text: str) -> None:
+        """Rasa cannot answer: apologise, hand off and say the outcome, in that order (the
+        hand-off's own event waits for this turn's words)."""
+        words = [self.responses.render("utter_hub_bot_unavailable")]
+        try:
+            result = await self.router.open_handoff(cid, "bot_unavailable", {"customer_words": text})
+        except Exception:  # the apology is still said; asking for a person again retries
+            log.exception("the hand-off after Rasa failed did not open for %s", cid)
+        else:
+            words.append(self.announcement(result))
+        events, buttons = bot_events(words)
+        await self._finish(cid, turn_eid, events, buttons)
+
+    async def _finish(self, cid: str, turn_eid: str, events: list[dict[str, Any]], buttons) -> bool:
+        """Store the answer to a pending turn once (atomically with removing the turn)."""
+        stored = await self.convs.finish_bot_turn(cid, turn_eid, events, buttons)
+        if stored is None:
+            log.info("bot turn %s of %s was already answered", turn_eid, cid)
+            return False
+        await self.events.published_all(cid, stored)
+        return True
+
+    # the hub's own words ---------------------------------------------------------------------
+    def announcement(self, result: dict[str, Any]) -> dict[str, Any]:
+        """The outcome of a hand-off the hub made itself, in domain.yml's words."""
+        agent = result.get("agent") or {}
+        return self.responses.render(
+            f"utter_handoff_{result['status']}",
+            agent_name=agent.get("name"),
+            ticket_id=result.get("ticket_id"),
+            queue_position=result.get("queue_position"),
+            eta_minutes=result.get("eta_minutes"),
+        )
+
+    async def store_bot_items(self, cid: str, items: list[dict[str, Any]]) -> None:
+        """Store bot messages that are not the answer to a turn (e.g. after trigger_intent)."""
+        events, buttons = bot_events(items)
+        for event in events:
+            await self.events.emit(cid, event)
+        await self.convs.set_fields(cid, {"buttons": buttons})
+
+    def after_resolve(self, cid: str) -> None:
+        """Close the loop in the background: Rasa's `handoff_resolved` ("Posso fare ancora altro…")."""
+        self.spawn(self._trigger_resolved(cid), name=f"resolved-{cid}")
+
+    async def _trigger_resolved(self, cid: str) -> None:
+        try:
+            messages = await self.rasa.trigger_intent(cid, "handoff_resolved")
+        except RasaUnavailable as exc:
+            log.warning("trigger_intent failed for %s: %s", cid, exc)
+            return
+        await self.store_bot_items(cid, messages)

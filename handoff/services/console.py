@@ -1,0 +1,199 @@
+"""What the agent console sees: conversation summaries, details with the case card, history, agents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.problems import Registry
+from handoff.errors import ClientError, NotFound
+from handoff.store import Stores
+from handoff.store.agents import Agent
+from handoff.store.records import Conversation
+
+LIST_STATUSES = ("queued", "assigned", "resolved", "offline")
+
+
+class ConsoleQueries:
+    """Read-only views for agents (labels from the problem registry)."""
+
+    def __init__(self, stores: Stores, registry: Registry):
+        self.convs = stores.conversations
+        self.agents = stores.agents
+        self.tickets = stores.tickets
+        self.queue = stores.queue
+        self.ratings = stores.ratings
+        self.registry = registry
+
+    async def conversation_view(self, cid: str) -> dict[str, Any]:
+        """The summary of a conversation that lists and notifications carry."""
+        conv = await self.convs.get(cid)
+        if conv is None:
+            raise NotFound("conversation_not_found", "unknown conversation")
+        return await self._view(conv)
+
+    async def _view(self, conv: Conversation) -> dict[str, Any]:
+        agent = None
+        if conv.agent_id:
+            found = await self.agents.get(conv.agent_id)
+            agent = {"id": conv.agent_id, "name": found.name if found else ""}
+        view = {
+            "id": conv.id,
+            "status": conv.status,
+            "agent": agent,
+            "priority": conv.priority,
+            "mood": conv.mood or None,
+            "mood_label": self.registry.mood_label(conv.mood),
+            "problem_type": conv.problem_type or None,
+            "problem_label": self.registry.problem_label(conv.problem_type),
+            "order_number": conv.order_number or None,
+            "customer_name": conv.customer_name or None,
+            "email": conv.email or None,
+            "ticket_id": conv.ticket_id or None,
+            "reason": conv.reason or None,
+            "created_at": conv.created_at,
+            "handoff_at": conv.handoff_at,
+            "resolved_at": conv.resolved_at,
+            "rating": conv.rating,
+        }
+        if conv.status == "queued":
+            view["queue_position"] = await self.queue.position(conv.id)
+        last = await self.convs.last_events(conv.id, 10)
+        preview = next((e for e in reversed(last) if e.get("type") == "message"), None)
+        view["last_message"] = (
+            {"from": preview.get("from"), "text": preview.get("text", "")[:200], "ts": preview.get("ts")}
+            if preview
+            else None
+        )
+        return view
+
+    async def queue_items(self) -> list[dict[str, Any]]:
+        """The waiting conversations, in queue order, with their positions."""
+        items = []
+        for position, cid in enumerate(await self.queue.ids(), start=1):
+            try:
+                view = await self.conversation_view(cid)
+            except NotFound:
+                continue
+            view["queue_position"] = position
+            items.append(view)
+        return items
+
+    async def list_conversations(
+        self, agent: Agent, status: str, scope: str = "mine"
+    ) -> list[dict[str, Any]]:
+        if scope not in ("mine", "all"):
+            raise ClientError("invalid_scope", "scope must be mine or all")
+        if status not in LIST_STATUSES:
+            raise ClientError("invalid_status", "status must be queued, assigned, resolved or offline")
+        if status == "queued":
+            return await self.queue_items()
+        if status == "assigned":
+            if scope == "all":
+                ids = [
+                    cid
+                    for other in await self.agents.all()
+                    for cid in await self.agents.conversations(other.id)
+                ]
+            else:
+                ids = await self.agents.conversations(agent.id)
+        elif status == "offline":
+            ids = await self.convs.offline_ids()
+        else:
+            ids = await self.convs.resolved_ids(agent.id)
+        out = []
+        for cid in ids:
+            try:
+                out.append(await self.conversation_view(cid))
+            except NotFound:
+                continue
+        return out
+
+    async def conversation_detail(self, cid: str) -> dict[str, Any]:
+        """Transcript, case card, notes and the customer's history."""
+        conv = await self.convs.get(cid)
+        if conv is None:
+            raise NotFound("conversation_not_found", "unknown conversation")
+        mood = conv.mood or conv.summary.get("mood")
+        case_card = {
+            **conv.summary,
+            "reason": conv.reason or None,
+            "mood": mood,
+            "mood_label": self.registry.mood_label(mood),
+            "problem_label": self.registry.problem_label(
+                conv.summary.get("problem_type") or conv.problem_type
+            ),
+            "priority": conv.priority,
+            "ticket_id": conv.ticket_id or None,
+        }
+        return {
+            "conversation": await self._view(conv),
+            "transcript": await self.convs.events(cid),
+            "case_card": case_card,
+            "notes": await self.convs.notes(cid),
+            "history": await self.history(conv),
+        }
+
+    async def history(self, conv: Conversation) -> dict[str, Any]:
+        """The customer's earlier hand-offs and tickets, by visitor (same browser) and by e-mail."""
+        ids: list[str] = []
+        if conv.visitor_id:
+            ids += await self.convs.visitor_conversations(conv.visitor_id)
+        if conv.email:
+            ids += await self.convs.email_conversations(conv.email)
+        seen: set[str] = {conv.id}
+        conversations = []
+        ticket_ids: list[str] = []
+        for other_id in ids:
+            if other_id in seen:
+                continue
+            seen.add(other_id)
+            other = await self.convs.get(other_id)
+            if other is None or not other.handed_off:
+                continue  # bot-only chats are not history an agent needs
+            agent = await self.agents.get(other.latest_agent_id) if other.latest_agent_id else None
+            conversations.append(
+                {
+                    "conversation_id": other.id,
+                    "created_at": other.created_at,
+                    "status": other.status,
+                    "problem_type": other.problem_type or None,
+                    "problem_label": self.registry.problem_label(other.problem_type),
+                    "order_number": other.order_number or None,
+                    "ticket_id": other.ticket_id or None,
+                    "agent": {"id": agent.id, "name": agent.name} if agent else None,
+                    "rating": other.rating,
+                }
+            )
+            if other.ticket_id and other.ticket_id not in ticket_ids:
+                ticket_ids.append(other.ticket_id)
+        if conv.visitor_id:
+            for tid in await self.tickets.visitor_tickets(conv.visitor_id):
+                if tid not in ticket_ids and tid != conv.ticket_id:
+                    ticket_ids.append(tid)
+        tickets = []
+        for tid in ticket_ids:
+            ticket = await self.tickets.get(tid)
+            if ticket:
+                tickets.append(
+                    {
+                        "ticket_id": ticket.ticket_id,
+                        "status": ticket.status,
+                        "agent": ticket.agent.as_dict() if ticket.agent else None,
+                        "problem_type": ticket.problem_type,
+                        "problem_label": self.registry.problem_label(ticket.problem_type),
+                        "order_number": ticket.order_number,
+                        "created_at": ticket.created_at,
+                    }
+                )
+        return {"conversations": conversations, "tickets": tickets}
+
+    async def agents_view(self) -> list[dict[str, Any]]:
+        """Every enabled agent with presence and load (the transfer list, the `agents` frame)."""
+        return [state.as_dict() for state in await self.agents.snapshot()]
+
+    async def csat(self) -> dict[str, Any]:
+        agents = []
+        for agent in await self.agents.all():
+            stats = await self.ratings.for_agent(agent.id)
+            agents.append({"id": agent.id, "name": agent.name, **stats.as_dict()})
+        return {"overall": (await self.ratings.overall()).as_dict(), "agents": agents}

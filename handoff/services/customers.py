@@ -1,0 +1,103 @@
+"""Customers: starting a conversation, their messages (stored once, then to the bot or a person)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from handoff import validation
+from handoff.bus import BusMessage, EventStored, Typing, Wake
+from handoff.errors import ClientError, NotFound
+from handoff.services.auth import Auth
+from handoff.services.bot_bridge import BotBridge
+from handoff.services.events import Events
+from handoff.settings import Settings
+from handoff.store import Stores
+
+
+class Customers:
+    def __init__(self, settings: Settings, stores: Stores, auth: Auth, events: Events, bot: BotBridge):
+        self.settings = settings
+        self.convs = stores.conversations
+        self.limits = stores.limits
+        self.auth = auth
+        self.events = events
+        self.bot = bot
+
+    async def start(self, visitor_token: Any, ip: str) -> dict[str, str]:
+        """A new conversation and its tokens; a returning browser keeps its visitor id."""
+        if not await self.limits.hit("conv", ip or "-", self.settings.rate_conversations_per_minute):
+            raise ClientError(
+                "rate_limited", "too many new conversations from this address; retry in a minute", 429
+            )
+        visitor_id = self.auth.visitor_of(visitor_token)
+        cid = await self.convs.create(visitor_id)
+        return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
+
+    async def message(self, cid: str, visitor_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Validate, store once per client_id, ack; in bot mode the bot answers it (in order)."""
+        if body.get("type", "message") != "message":
+            raise ClientError("unknown_type", "expected type 'message'")
+        client_id = validation.client_id(body.get("client_id"))
+        payload = body.get("payload")
+        if payload is not None and (not isinstance(payload, str) or not payload or len(payload) > 500):
+            raise ClientError(
+                "invalid_payload", "payload must be one of the buttons of the latest bot message"
+            )
+        text = validation.text(
+            body.get("text"), self.settings.max_message_length, allow_empty=payload is not None
+        )
+        known = await self.convs.client_event_id(cid, client_id)
+        if known:
+            return {"type": "ack", "client_id": client_id, "id": known}
+        conv = await self.convs.get(cid)
+        if conv is None:
+            raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
+        if payload is not None:
+            button = next(
+                (b for b in conv.buttons if isinstance(b, dict) and b.get("payload") == payload), None
+            )
+            if button is None:
+                raise ClientError(
+                    "invalid_payload", "payload must be one of the buttons of the latest bot message"
+                )
+            text = text or str(button.get("title") or payload)
+        if not await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute):
+            raise ClientError("rate_limited", "too many messages; slow down a little", 429)
+        event = {"type": "message", "from": "customer", "text": text, "client_id": client_id}
+        turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
+        # the pending bot turn is recorded atomically with the message (if in bot mode then)
+        appended = await self.convs.append(cid, event, client_id, bot_turn=turn)
+        if appended.new:
+            await self.events.published(cid, appended)
+        if appended.bot_turn_queued:
+            self.bot.wake(cid)
+        return {"type": "ack", "client_id": client_id, "id": appended.id}
+
+    async def typing(self, cid: str) -> None:
+        await self.events.typing(cid, "customer")
+
+    async def events_after(self, cid: str, after: str | None) -> list[dict[str, Any]]:
+        """The conversation's events after `after` (all when None), for resume and HTTP clients."""
+        return await self.convs.events(cid, after=after)
+
+    def subscribe(
+        self, cid: str, wake: Callable[[], None], post: Callable[[dict], None]
+    ) -> Callable[[], None]:
+        """Live updates for a customer's socket: `wake()` when new events are in the stream (the
+        socket reads them from its last id), `post(frame)` for typing of the bot or the agent.
+        Returns the function that unsubscribes."""
+
+        async def on_bus(message: BusMessage) -> None:
+            if isinstance(message, (EventStored, Wake)):
+                wake()
+            elif isinstance(message, Typing) and message.sender != "customer":
+                frame: dict[str, Any] = {"type": "typing", "from": message.sender}
+                if message.agent:
+                    frame["agent"] = message.agent
+                post(frame)
+
+        return self.events.bus.listen_conversation(cid, on_bus)
+
+    async def exists(self, cid: str) -> bool:
+        return await self.convs.exists(cid)

@@ -1,0 +1,182 @@
+"""Typed records of what the stores keep: a conversation's state and a ticket."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("bot", "routing", "queued", "assigned", "offline")
+
+
+def loads(raw: str | None, default):
+    """JSON from a Redis field, or `default` when it is empty or unreadable."""
+    if not raw:
+        return default
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return default
+
+
+def _float(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Conversation:
+    """The state hash of a conversation (`conv:{cid}`); the events are in its stream."""
+
+    id: str
+    visitor_id: str = ""
+    status: str = "bot"
+    created_at: float = 0.0
+    agent_id: str = ""
+    last_agent_id: str = ""
+    previous_agent_id: str = ""
+    ticket_id: str = ""
+    reason: str = ""
+    priority: str = "normal"
+    mood: str = ""
+    problem_type: str = ""
+    order_number: str = ""
+    customer_name: str = ""
+    email: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    handoff_at: float | None = None
+    assigned_at: float | None = None
+    resolved_at: float | None = None
+    queue_position: int | None = None
+    rating: int | None = None
+
+    @classmethod
+    def from_hash(cls, data: dict[str, str]) -> Conversation:
+        return cls(
+            id=data.get("id", ""),
+            visitor_id=data.get("visitor_id", ""),
+            status=data.get("status") or "bot",
+            created_at=_float(data.get("created_at")) or 0.0,
+            agent_id=data.get("agent_id", ""),
+            last_agent_id=data.get("last_agent_id", ""),
+            previous_agent_id=data.get("previous_agent_id", ""),
+            ticket_id=data.get("ticket_id", ""),
+            reason=data.get("reason", ""),
+            priority=data.get("priority") or "normal",
+            mood=data.get("mood", ""),
+            problem_type=data.get("problem_type", ""),
+            order_number=data.get("order_number", ""),
+            customer_name=data.get("customer_name", ""),
+            email=data.get("email", ""),
+            summary=loads(data.get("summary"), {}),
+            buttons=loads(data.get("buttons"), []),
+            handoff_at=_float(data.get("handoff_at")),
+            assigned_at=_float(data.get("assigned_at")),
+            resolved_at=_float(data.get("resolved_at")),
+            queue_position=_int(data.get("queue_position")),
+            rating=_int(data.get("rating")),
+        )
+
+    @property
+    def handed_off(self) -> bool:
+        """Whether a person was ever asked for (bot-only chats are not part of a customer's history)."""
+        return self.handoff_at is not None or bool(self.ticket_id)
+
+    @property
+    def latest_agent_id(self) -> str:
+        """The agent who has it now, else the one who had it last."""
+        return self.agent_id or self.last_agent_id
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    id: str
+    name: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass
+class Ticket:
+    """A case code given to the customer (`T6QYJ5XKA`), linked to its conversations and agent."""
+
+    ticket_id: str
+    status: str = "open"
+    agent: AgentRef | None = None
+    conversations: list[str] = field(default_factory=list)
+    problem_type: str | None = None
+    order_number: str | None = None
+    email: str | None = None
+    visitor_id: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    closed_at: float | None = None
+
+    @classmethod
+    def from_hash(cls, tid: str, data: dict[str, str], conversations: list[str]) -> Ticket:
+        agent = AgentRef(data["agent_id"], data.get("agent_name", "")) if data.get("agent_id") else None
+        return cls(
+            ticket_id=tid,
+            status=data.get("status", "open"),
+            agent=agent,
+            conversations=conversations,
+            problem_type=data.get("problem_type") or None,
+            order_number=data.get("order_number") or None,
+            email=data.get("email") or None,
+            visitor_id=data.get("visitor_id", ""),
+            summary=loads(data.get("summary"), {}),
+            created_at=_float(data.get("created_at")) or 0.0,
+            updated_at=_float(data.get("updated_at")) or 0.0,
+            closed_at=_float(data.get("closed_at")),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ticket as the internal API answers it."""
+        return {
+            "ticket_id": self.ticket_id,
+            "status": self.status,
+            "agent": self.agent.as_dict() if self.agent else None,
+            "conversations": self.conversations,
+            "problem_type": self.problem_type,
+            "order_number": self.order_number,
+            "email": self.email,
+            "summary": self.summary,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "closed_at": self.closed_at,
+        }
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What storing an event returned: its stream id, whether it is new (not a retry), the event as
+    stored (with `id` and `ts`), whether a bot turn was queued with it, and the conversation's
+    status and agent at that moment (what the bus message needs)."""
+
+    id: str
+    new: bool
+    event: dict[str, Any]
+    bot_turn_queued: bool = False
+    status: str = ""
+    agent_id: str = ""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Events stored in one step (a bot turn's answer and what waited for it)."""
+
+    events: list[dict[str, Any]]
+    status: str = ""
+    agent_id: str = ""

@@ -1,0 +1,101 @@
+"""Checks of what clients send, before anything is stored: one place, one error code each."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from handoff.errors import ClientError
+from handoff.ids import is_ticket_id
+from handoff.policy import PRIORITIES, REASONS
+
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SUMMARY_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+SUMMARY_MAX_BYTES = 16 * 1024
+
+
+def text(value: Any, max_length: int, *, allow_empty: bool = False) -> str:
+    """A message or note text: a string, stripped, not empty (unless allowed), not too long."""
+    if value is None and allow_empty:
+        return ""
+    if not isinstance(value, str):
+        raise ClientError("invalid_message", "text must be a string")
+    value = value.strip()
+    if not value and not allow_empty:
+        raise ClientError("empty_message", "text must not be empty")
+    if len(value) > max_length:
+        raise ClientError("too_long", f"text is longer than {max_length} characters", 413)
+    return value
+
+
+def client_id(value: Any) -> str:
+    """The client's id of a message (a UUID): retries with the same id are stored once."""
+    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
+        raise ClientError("invalid_client_id", "client_id must be a UUID (8-64 letters, digits, - or _)")
+    return value
+
+
+def reason(value: Any) -> str:
+    if value not in REASONS:
+        raise ClientError("invalid_reason", f"reason must be one of {', '.join(REASONS)}")
+    return value
+
+
+def priority(value: Any) -> str | None:
+    if value is not None and value not in PRIORITIES:
+        raise ClientError("invalid_priority", "priority must be 'normal' or 'high'")
+    return value
+
+
+def ticket_id(value: Any) -> str | None:
+    """An optional ticket code (`T6QYJ5XKA`), upper-cased; '' counts as none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = value.strip().upper()
+    if not is_ticket_id(value):
+        raise ClientError("invalid_ticket_id", "ticket_id must look like T6QYJ5XKA")
+    return value
+
+
+def summary(value: Any) -> dict[str, Any]:
+    """The bot's case card: the documented fields plus any extra simple ones (e.g. mood_reasons).
+
+    Strings, numbers and lists of them are kept; `order` may be an object; empty values are
+    dropped; the whole card must stay under 16 KiB.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ClientError("invalid_summary", "summary must be an object")
+    clean: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not SUMMARY_KEY_RE.match(key):
+            raise ClientError("invalid_summary", f"summary key {str(key)[:40]!r} is not a field name")
+        if isinstance(item, dict):
+            if key != "order":
+                raise ClientError("invalid_summary", f"summary.{key} must be a string")
+        elif isinstance(item, list):
+            if not all(isinstance(v, (str, int, float)) for v in item):
+                raise ClientError("invalid_summary", f"summary.{key} must be a list of strings")
+            item = [str(v).strip()[:500] for v in item][:30]
+        elif isinstance(item, bool):
+            item = "yes" if item else "no"
+        elif isinstance(item, (int, float)):
+            item = str(item)
+        elif isinstance(item, str):
+            item = item.strip()[:4000]
+        elif item is not None:
+            raise ClientError("invalid_summary", f"summary.{key} must be a string")
+        if item not in (None, "", [], {}):
+            clean[key] = item
+    if len(json.dumps(clean, ensure_ascii=False).encode()) > SUMMARY_MAX_BYTES:
+        raise ClientError("invalid_summary", "summary is larger than 16 KiB", 413)
+    return clean
+
+
+def rating(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ClientError("invalid_rating", "rating must be an integer from 1 to 5")
+    return value
