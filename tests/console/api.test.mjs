@@ -18,11 +18,11 @@ test('calls carry the bearer token and hit the documented paths', async () => {
   const api = createApi({ fetchFn: f, getToken: () => 'tok' });
   await api.conversations('queued');
   await api.conversation('c/1');
-  await api.claim('c1');
+  await api.act('c1', 'claim');
   await api.message('c1', 'Buongiorno', 'cid-1');
   await api.note('c1', 'nota');
   await api.transfer('c1', 'ag_marco', 'ti passo il caso');
-  await api.resolve('c1');
+  await api.act('c1', 'resolve');
   await api.presence('away');
   await api.agents();
   await api.canned();
@@ -62,7 +62,7 @@ test('a 401 on an authenticated call sends the agent back to login', async () =>
 });
 
 test('other errors reject with status and code; empty bodies are fine', async () => {
-  const api = createApi({ fetchFn: fakeFetch((url) => (url.includes('claim') ? [409, { code: 'already_assigned' }] : [204, undefined])), getToken: () => 't' });
-  await assert.rejects(api.claim('c1'), (e) => e.status === 409 && e.code === 'already_assigned');
-  assert.equal(await api.resolve('c1'), null);
+  const api = createApi({ fetchFn: fakeFetch((url) => (url.includes('claim') ? [409, { error: 'not_claimable' }] : [204, undefined])), getToken: () => 't' });
+  await assert.rejects(api.act('c1', 'claim'), (e) => e.status === 409 && e.code === 'not_claimable');
+  assert.equal(await api.act('c1', 'resolve'), null);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { S, t, format, label } from '../../handoff/static/console/js/strings.js';
+import { ACTIONS } from '../../handoff/static/console/js/conversation.js';
 
 const dir = fileURLToPath(new URL('../../handoff/static/console/js/', import.meta.url));
 
@@ -29,7 +30,18 @@ test('format and t', () => {
   assert.equal(t('waiting', { time: '5 min' }), 'in attesa da 5 min');
   assert.equal(format('{a}{b}', { a: 1 }), '1{b}');
   assert.throws(() => t('nope'), /unknown string key/);
-  assert.equal(label('problem', 'item_damaged'), 'Merce danneggiata');
-  assert.equal(label('problem', 'new_kind'), 'new kind');
+  assert.equal(label('status', 'queued'), 'In coda');
+  assert.equal(label('status', 'new_state'), 'new state');
   assert.equal(label('status', ''), '');
+});
+
+test('every conversation action has its words: the button, the outcome, the question when it asks first', () => {
+  for (const action of ACTIONS) {
+    assert.ok(action.name in S, action.name);
+    if (action.confirm) assert.ok(`${action.name}Confirm` in S, `${action.name}Confirm`);
+    if (!action.opens) {
+      assert.ok(`${action.name}Done` in S, `${action.name}Done`);
+      assert.ok(`${action.name}Failed` in S, `${action.name}Failed`);
+    }
+  }
 });

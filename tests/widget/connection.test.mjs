@@ -1,6 +1,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { Connection, Outbox, backoffDelay, uuid, STATE } from '../../widget/src/connection.js';
+import { Connection, Outbox, STATE } from '../../widget/src/connection.js';
+import { backoffDelay, uuid } from '../../widget/src/shared/ids.js';
 import { EventLog, streamUrl } from '../../widget/src/session.js';
 import { createStore } from '../../widget/src/storage.js';
 import { FakeWebSocket, ManualTimers, MemoryStorage } from './helpers/fakes.mjs';
@@ -195,7 +196,7 @@ test('an ordinary drop after the upgrade (1006) is retried, not treated as a dea
   assert.equal(FakeWebSocket.instances.length, n + 1);
 });
 
-test('an error event with an auth code is fatal; other errors are just reported', () => {
+test('an error saying the conversation is gone is fatal; other errors are just reported', () => {
   const { conn } = make();
   conn.start();
   const ws = FakeWebSocket.last();
@@ -203,7 +204,7 @@ test('an error event with an auth code is fatal; other errors are just reported'
   ws.serverSend({ type: 'error', code: 'too_long', message: 'x' });
   assert.equal(fatal.length, 0);
   assert.equal(events.at(-1).code, 'too_long');
-  ws.serverSend({ type: 'error', code: 'invalid_token', message: 'x' });
+  ws.serverSend({ type: 'error', code: 'conversation_not_found', message: 'x' });
   assert.equal(fatal.length, 1);
   assert.equal(ws.closed, true);
 });

@@ -70,7 +70,7 @@ test('the story renders once, reconciles the echo, and a reload replays the hist
   const events = [
     { id: '1-0', type: 'message', from: 'customer', text: sent.text, client_id: sent.client_id },
     { id: '2-0', type: 'message', from: 'bot', text: 'Mi dispiace davvero per il disagio.' },
-    { id: '3-0', type: 'handoff', status: 'queued', queue_position: 2, eta_seconds: 200 },
+    { id: '3-0', type: 'handoff', status: 'queued', queue_position: 2, eta_seconds: 200, eta_minutes: 4 },
     { id: '4-0', type: 'handoff', status: 'assigned', agent: { id: 'a1', name: 'Serena', gender: 'f' } },
     { id: '5-0', type: 'message', from: 'agent', text: 'Ciao, sono Serena', agent: { name: 'Serena' } },
   ];

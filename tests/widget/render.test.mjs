@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  linkify, safeHref, initials, etaMinutes, describeHandoff, messageView, errorKey, joinedKey,
-  appendRichText, createMessageEl, View,
+  describeHandoff, messageView, errorKey, joinedKey, appendRichText, createMessageEl, View,
 } from '../../widget/src/render.js';
+import { linkify, safeHref, initials } from '../../widget/src/shared/text.js';
 import { translator } from '../../widget/src/strings.js';
 import { FakeDocument, allElements } from './helpers/fakedom.mjs';
 
@@ -43,21 +43,18 @@ test('a URL with quotes or angle brackets stops there (no attribute breakout)', 
   assert.deepEqual(links('https://a.example/<img src=x>'), ['https://a.example/']);
 });
 
-test('initials and wait minutes', () => {
+test('initials', () => {
   assert.equal(initials('Serena'), 'S');
   assert.equal(initials('  serena   rossi '), 'SR');
   assert.equal(initials('Élodie de la Tour'), 'ÉT');
   assert.equal(initials(''), '?');
-  assert.equal(etaMinutes(0), 1);
-  assert.equal(etaMinutes(61), 2);
-  assert.equal(etaMinutes(240), 4);
-  assert.equal(etaMinutes('x'), null);
-  assert.equal(etaMinutes(-5), null);
 });
 
 test('hand-off events become banners and system lines', () => {
-  assert.deepEqual(describeHandoff({ status: 'queued', queue_position: 2, eta_seconds: 170 }, t).banner,
+  // the minutes are the hub's (eta_minutes), the same number the bot's sentence says
+  assert.deepEqual(describeHandoff({ status: 'queued', queue_position: 2, eta_seconds: 170, eta_minutes: 3 }, t).banner,
     'Sei in coda: posizione 2, attesa stimata circa 3 min');
+  assert.equal(describeHandoff({ status: 'queued', queue_position: 2, eta_seconds: 170 }, t).banner, 'Sei in coda: posizione 2');
   assert.equal(describeHandoff({ status: 'queued', queue_position: 1 }, t).banner, 'Sei in coda: posizione 1');
   const assigned = describeHandoff({ status: 'assigned', agent: { id: 'a1', name: 'Serena', gender: 'f' } }, t);
   assert.equal(assigned.system, 'Serena si è unita alla conversazione');

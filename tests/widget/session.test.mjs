@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventLog, compareIds, normaliseHub, streamUrl, startConversation, fetchEvents, HttpError } from '../../widget/src/session.js';
+import { EventLog, normaliseHub, streamUrl, startConversation, fetchEvents, HttpError } from '../../widget/src/session.js';
+import { compareIds } from '../../widget/src/shared/ids.js';
 
 test('stream ids compare by milliseconds then sequence, not as strings', () => {
   assert.ok(compareIds('1700000000000-10', '1700000000000-9') > 0);

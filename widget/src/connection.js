@@ -3,27 +3,7 @@
 // is resent with the same client_id after every reconnect (the hub stores a retry once).
 // Everything environment-specific (WebSocket, timers, randomness, ids) is injected for tests.
 
-/**
- * Delay before reconnect attempt number `attempt` (0-based): exponential, capped, "equal jitter"
- * (half fixed, half random) so many widgets do not reconnect in lock-step after a hub restart.
- */
-export function backoffDelay(attempt, { base = 500, cap = 15000, random = Math.random } = {}) {
-  const n = Math.max(0, Math.floor(attempt));
-  const exp = Math.min(cap, base * 2 ** Math.min(n, 30));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
-
-/** crypto.randomUUID() where available (secure contexts), otherwise an RFC 4122 v4 from getRandomValues. */
-export function uuid(cryptoObj = globalThis.crypto) {
-  if (cryptoObj && typeof cryptoObj.randomUUID === 'function') return cryptoObj.randomUUID();
-  const b = new Uint8Array(16);
-  if (cryptoObj && typeof cryptoObj.getRandomValues === 'function') cryptoObj.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+import { backoffDelay, uuid } from './shared/ids.js';
 
 /**
  * An outbox over the state store: messages stay until the hub acknowledges them (ack event, or the
@@ -64,17 +44,10 @@ export class Outbox {
  * refused handshake would only show up as 1006, indistinguishable from a network error.)
  */
 export const SESSION_GONE_CLOSE_CODES = new Set([4401, 4404]);
-/** Close codes and error codes after which retrying with the same token is pointless. */
-export const FATAL_CLOSE_CODES = new Set([1008, 4001, 4003, 4004, 4401, 4403, 4404, 4410]);
-export const FATAL_ERROR_CODES = new Set([
-  'unauthorized',
-  'forbidden',
-  'invalid_token',
-  'token_invalid',
-  'token_expired',
-  'not_found',
-  'conversation_not_found',
-]);
+/** Close codes and error codes after which retrying with the same token is pointless (1008: the hub
+ * refused the resume point). */
+export const FATAL_CLOSE_CODES = new Set([1008, 4401, 4404]);
+export const FATAL_ERROR_CODES = new Set(['conversation_not_found']);
 
 export const STATE = Object.freeze({
   IDLE: 'idle',

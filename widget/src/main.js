@@ -3,8 +3,9 @@
 
 import { translator, pickLang } from './strings.js';
 import { createStore, storageKey } from './storage.js';
-import { EventLog, HttpError, compareIds, fetchEvents, normaliseHub, startConversation, streamUrl } from './session.js';
-import { Connection, Outbox, backoffDelay, uuid } from './connection.js';
+import { EventLog, HttpError, fetchEvents, normaliseHub, startConversation, streamUrl } from './session.js';
+import { Connection, Outbox } from './connection.js';
+import { backoffDelay, compareIds, uuid } from './shared/ids.js';
 import { View, describeHandoff, errorKey, PREFIX } from './render.js';
 import { CSS } from './styles.js';
 

@@ -2,72 +2,15 @@
 // Text is only ever inserted with textContent / text nodes; innerHTML is never used. The document
 // is injected so the view can be exercised with a tiny DOM stand-in in unit tests.
 
+import { initials, linkify } from './shared/text.js';
+
 export const PREFIX = 'sportello-';
-const SAFE_PROTOCOLS = new Set(['http:', 'https:']);
-// A candidate link starts with http:// or https:// (so "javascript:", "data:" never match) and runs
-// to whitespace or a character that cannot be part of a bare URL in prose.
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-const TRAILING = /[.,;:!?)\]}»]+$/;
-
-/** Only absolute http(s) URLs are safe to link; everything else (javascript:, data:, vbscript:…) is text. */
-export function safeHref(candidate) {
-  try {
-    const url = new URL(candidate);
-    return SAFE_PROTOCOLS.has(url.protocol) ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Split text into plain and link segments. Only http(s) URLs become links.
- * @returns {Array<{type: 'text', text: string} | {type: 'link', text: string, href: string}>}
- */
-export function linkify(text) {
-  const s = text == null ? '' : String(text);
-  const out = [];
-  let last = 0;
-  for (const m of s.matchAll(URL_RE)) {
-    let raw = m[0];
-    const trail = TRAILING.exec(raw);
-    if (trail) raw = raw.slice(0, raw.length - trail[0].length);
-    const start = m.index;
-    // "xhttps://…" or "javascript:https://…" are not links: require a boundary before the scheme.
-    const before = start > 0 ? s[start - 1] : '';
-    const href = before && /[\w:/.@-]/.test(before) ? null : safeHref(raw);
-    if (!href || raw.length <= 'https://'.length) continue;
-    if (start > last) out.push({ type: 'text', text: s.slice(last, start) });
-    out.push({ type: 'link', text: raw, href });
-    last = start + raw.length;
-  }
-  if (last < s.length) out.push({ type: 'text', text: s.slice(last) });
-  return out;
-}
-
-/** "Serena Rossi" → "SR", "serena" → "S", "" → "?". */
-export function initials(name) {
-  const parts = String(name || '')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean);
-  if (parts.length === 0) return '?';
-  const first = [...parts[0]][0] || '';
-  const last = parts.length > 1 ? [...parts[parts.length - 1]][0] || '' : '';
-  return (first + last).toUpperCase() || '?';
-}
-
-/** Minutes to announce for a wait in seconds: at least 1, rounded up. */
-export function etaMinutes(seconds) {
-  const s = Number(seconds);
-  if (!Number.isFinite(s) || s < 0) return null;
-  return Math.max(1, Math.ceil(s / 60));
-}
 
 /** Which "joined" sentence fits the agent (Italian participles agree with the person). */
 export function joinedKey(agent) {
   const g = agent && typeof agent.gender === 'string' ? agent.gender.toLowerCase() : '';
-  if (g === 'f' || g === 'female') return 'agentJoinedF';
-  if (g === 'm' || g === 'male') return 'agentJoinedM';
+  if (g === 'f') return 'agentJoinedF';
+  if (g === 'm') return 'agentJoinedM';
   return 'agentJoined';
 }
 
@@ -80,7 +23,8 @@ export function describeHandoff(ev, t) {
   switch (ev.status) {
     case 'queued': {
       const n = Number.isFinite(Number(ev.queue_position)) && ev.queue_position != null ? Number(ev.queue_position) : null;
-      const m = etaMinutes(ev.eta_seconds);
+      // the hub rounds the wait once (eta_minutes), so the banner says what the bot said
+      const m = Number.isInteger(ev.eta_minutes) && ev.eta_minutes > 0 ? ev.eta_minutes : null;
       let banner;
       if (n !== null && m !== null) banner = t('queued', { n, m });
       else if (n !== null) banner = t('queuedNoEta', { n });

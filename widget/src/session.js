@@ -1,28 +1,7 @@
 // The conversation session: starting one over HTTP, building the stream URL, and the event log that
 // guarantees every event is shown once and in order (dedupe by stream id, resume from the last id).
 
-/**
- * Compare two hub event ids. Redis stream ids look like "1700000000000-3" (milliseconds-sequence);
- * plain integers are accepted too. Returns <0, 0 or >0.
- */
-export function compareIds(a, b) {
-  const pa = parseId(a);
-  const pb = parseId(b);
-  if (pa && pb) {
-    if (pa[0] !== pb[0]) return pa[0] < pb[0] ? -1 : 1;
-    if (pa[1] !== pb[1]) return pa[1] < pb[1] ? -1 : 1;
-    return 0;
-  }
-  const sa = String(a);
-  const sb = String(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
-}
-
-function parseId(id) {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(String(id));
-  if (!m) return null;
-  return [BigInt(m[1]), BigInt(m[2] || '0')];
-}
+import { compareIds } from './shared/ids.js';
 
 /**
  * Accepts each event id once and only moving forward. Events without an id (typing) always pass.

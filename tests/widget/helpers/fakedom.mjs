@@ -248,6 +248,18 @@ export class FakeDocument {
   getElementById(id) {
     return this.documentElement.descendants().find((e) => e.id === id) || null;
   }
+  querySelector(sel) {
+    return this.documentElement.querySelector(sel);
+  }
+  querySelectorAll(sel) {
+    return this.documentElement.querySelectorAll(sel);
+  }
+  addEventListener(type, fn) {
+    ((this.listeners ||= {})[type] ||= []).push(fn);
+  }
+  removeEventListener(type, fn) {
+    if (this.listeners && this.listeners[type]) this.listeners[type] = this.listeners[type].filter((f) => f !== fn);
+  }
 }
 
 /** Every element under root, for assertions like "no <img>/<script> was created". */

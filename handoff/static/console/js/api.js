@@ -6,7 +6,7 @@ export class ApiError extends Error {
     super((body && (body.message || body.error)) || `HTTP ${status}`);
     this.status = status;
     this.body = body;
-    this.code = body && (body.code || body.error);
+    this.code = body && body.error; // the hub's stable error code
   }
 }
 
@@ -44,13 +44,13 @@ export function createApi({ base = '', fetchFn = globalThis.fetch.bind(globalThi
     login: (email, password) => call('POST', '/v1/agent/login', { email, password }, { auth: false }),
     conversations: (status) => call('GET', `/v1/agent/conversations?status=${encodeURIComponent(status)}`),
     conversation: (cid) => call('GET', `/v1/agent/conversations/${id(cid)}`),
-    claim: (cid) => call('POST', `/v1/agent/conversations/${id(cid)}/claim`, {}),
+    /** A conversation action (claim, resolve…): POST /v1/agent/conversations/{id}/{name}. */
+    act: (cid, name, body = {}) => call('POST', `/v1/agent/conversations/${id(cid)}/${encodeURIComponent(name)}`, body),
     message: (cid, text, clientId) =>
       call('POST', `/v1/agent/conversations/${id(cid)}/messages`, { text, client_id: clientId }),
     note: (cid, text) => call('POST', `/v1/agent/conversations/${id(cid)}/notes`, { text }),
     transfer: (cid, agentId, note) =>
       call('POST', `/v1/agent/conversations/${id(cid)}/transfer`, note ? { agent_id: agentId, note } : { agent_id: agentId }),
-    resolve: (cid) => call('POST', `/v1/agent/conversations/${id(cid)}/resolve`, {}),
     presence: (status) => call('POST', '/v1/agent/presence', { status }),
     agents: () => call('GET', '/v1/agent/agents'),
     canned: () => call('GET', '/v1/agent/canned'),

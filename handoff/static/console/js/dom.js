@@ -1,6 +1,6 @@
 // A tiny, safe element builder: strings and numbers become text nodes, never HTML.
 
-import { linkify } from './logic.js';
+import { linkify } from '../shared/text.js';
 
 /**
  * h(doc, 'button', {class: 'c-btn', onclick: fn, 'aria-label': '…'}, 'text', childNode, [more])

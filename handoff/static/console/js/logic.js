@@ -2,21 +2,7 @@
 
 import { t, label } from './strings.js';
 
-// ---------------------------------------------------------------- ids, time
-
-/** Compare Redis stream ids ("ms-seq") or integers; <0, 0, >0. */
-export function compareIds(a, b) {
-  const re = /^(\d+)(?:-(\d+))?$/;
-  const ma = re.exec(String(a));
-  const mb = re.exec(String(b));
-  if (ma && mb) {
-    const [a1, a2, b1, b2] = [BigInt(ma[1]), BigInt(ma[2] || 0), BigInt(mb[1]), BigInt(mb[2] || 0)];
-    if (a1 !== b1) return a1 < b1 ? -1 : 1;
-    if (a2 !== b2) return a2 < b2 ? -1 : 1;
-    return 0;
-  }
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-}
+// ---------------------------------------------------------------- time
 
 /**
  * A timestamp in milliseconds from an ISO string, epoch seconds or epoch milliseconds;
@@ -32,7 +18,7 @@ export function toMillis(v) {
 
 /** The time of an event: its ts, or the millisecond part of its stream id. */
 export function eventMillis(ev) {
-  const ts = toMillis(ev && (ev.ts ?? ev.created_at));
+  const ts = toMillis(ev && ev.ts);
   if (!Number.isNaN(ts)) return ts;
   const m = /^(\d{10,})-\d+$/.exec(String(ev && ev.id));
   return m ? Number(m[1]) : NaN;
@@ -47,7 +33,7 @@ export function formatWait(sinceMs, nowMs) {
   return t('hoursMinutes', { h: Math.floor(minutes / 60), m: String(minutes % 60).padStart(2, '0') });
 }
 
-/** hh:mm in Italian local time. */
+/** hh:mm in local time. */
 export function clock(ms) {
   if (Number.isNaN(ms)) return '';
   const d = new Date(ms);
@@ -56,24 +42,14 @@ export function clock(ms) {
 
 // ---------------------------------------------------------------- lists
 
-const PRIORITY_RANK = { urgent: 3, high: 2, normal: 1, low: 0 };
-
-/** A comparable rank for a priority given as a word (urgent/high/normal/low) or a number. */
-export function priorityRank(p) {
-  if (p == null || p === '') return 1;
-  if (Object.prototype.hasOwnProperty.call(PRIORITY_RANK, p)) return PRIORITY_RANK[p];
-  const n = Number(p);
-  return Number.isFinite(n) ? n : 1;
-}
-
-/** Is this priority above normal (worth a visible tag)? */
+/** Is this priority above normal (worth a visible tag)? The hub sends "normal" or "high". */
 export function isHighPriority(p) {
-  return priorityRank(p) > 1;
+  return p === 'high';
 }
 
 /** When the customer started waiting for a person (hand-off time, else creation time), in ms. */
 export function waitingSince(c) {
-  return toMillis(c.handoff_at ?? c.queued_at ?? c.created_at);
+  return toMillis(c.handoff_at ?? c.created_at);
 }
 
 /**
@@ -82,14 +58,15 @@ export function waitingSince(c) {
  */
 export function sortQueue(items) {
   const list = [...(items || [])];
-  if (list.length && list.every((c) => Number.isFinite(Number(c.queue_position)) && c.queue_position != null)) {
-    return list.sort((a, b) => Number(a.queue_position) - Number(b.queue_position));
+  if (list.length && list.every((c) => Number.isFinite(c.queue_position))) {
+    return list.sort((a, b) => a.queue_position - b.queue_position);
   }
   const since = (c) => {
     const ms = waitingSince(c);
     return Number.isNaN(ms) ? Infinity : ms;
   };
-  return list.sort((a, b) => priorityRank(b.priority) - priorityRank(a.priority) || since(a) - since(b));
+  const rank = (c) => (isHighPriority(c.priority) ? 1 : 0);
+  return list.sort((a, b) => rank(b) - rank(a) || since(a) - since(b));
 }
 
 /** Items whose id was not in `knownIds` (a Set): what just arrived. */
@@ -102,13 +79,15 @@ export function titleFor(unseen, base) {
   return unseen > 0 ? `${t('newConversationTitle', { n: unseen })} — ${base}` : base;
 }
 
-/** Lists arrive as a bare array or wrapped ({conversations: [...]}, {items: [...]}) — accept both. */
-export function unwrapList(data, ...keys) {
-  if (Array.isArray(data)) return data;
-  for (const k of [...keys, 'items', 'conversations', 'results']) {
-    if (data && Array.isArray(data[k])) return data[k];
-  }
-  return [];
+/** The list under `key` of a hub answer ({conversations: [...]}, {items: [...]}…), else []. */
+export function listOf(data, key) {
+  return data && Array.isArray(data[key]) ? data[key] : [];
+}
+
+/** The label the hub sends with a value (problem_label, mood_label), else the value made readable. */
+export function labelled(text, value) {
+  if (text) return String(text);
+  return value == null || value === '' ? '' : String(value).replace(/_/g, ' ');
 }
 
 // ---------------------------------------------------------------- case card
@@ -126,6 +105,14 @@ export function dontAskAgain(card) {
   return t('dontAskAgain', { items: present.map((k) => t(`dontAsk_${k}`)).join(', ') });
 }
 
+/** Mood with the detector's reasons: "Frustrato (maiuscole, «terza volta»)". */
+export function moodText(card) {
+  if (!card || !card.mood) return '';
+  const name = labelled(card.mood_label, card.mood);
+  const reasons = Array.isArray(card.mood_reasons) ? card.mood_reasons.filter(Boolean) : [];
+  return reasons.length ? `${name} (${reasons.join(', ')})` : name;
+}
+
 /** Rows [label, value] of the case card that have a value, in reading order. */
 export function caseRows(card) {
   if (!card) return [];
@@ -135,11 +122,11 @@ export function caseRows(card) {
     const text = Array.isArray(value) ? value.filter((x) => x != null && x !== '').join(' · ') : String(value);
     if (text.trim()) rows.push([t(key), text]);
   };
-  add('problem', label('problem', card.problem_type));
+  add('problem', labelled(card.problem_label, card.problem_type));
   add('orderNumber', card.order_number);
   add('customerName', card.customer_name);
   add('email', card.email);
-  add('mood', moodText(card.mood));
+  add('mood', moodText(card));
   add('description', card.description);
   add('customerWords', card.customer_words);
   add('botTried', card.bot_tried);
@@ -147,21 +134,11 @@ export function caseRows(card) {
   return rows;
 }
 
-/** Mood may be a word or {label, reason}: show the label and, when given, the reason. */
-export function moodText(mood) {
-  if (mood == null || mood === '') return '';
-  if (typeof mood === 'object') {
-    const name = label('mood', mood.label ?? mood.mood ?? mood.value ?? '');
-    return mood.reason ? `${name} (${mood.reason})` : name;
-  }
-  return label('mood', mood);
-}
-
-/** An order as [label, value] rows: primitive fields, arrays joined; nested objects flattened one level. */
+/** An order as [label, value] rows: primitive fields, arrays joined; nested objects flattened one level
+ * (a shop's own order API may send items or an address). */
 export function orderRows(order) {
   if (!order || typeof order !== 'object') return [];
   const rows = [];
-  const name = (k) => label('order', k);
   const show = (v) => {
     if (v == null) return '';
     if (Array.isArray(v)) return v.map(show).filter(Boolean).join(', ');
@@ -180,7 +157,7 @@ export function orderRows(order) {
     if (typeof v === 'boolean') text = v ? t('yes') : t('no');
     else if (k === 'status' && typeof v === 'string') text = label('orderStatus', v);
     else text = show(v);
-    if (text) rows.push([name(k), text]);
+    if (text) rows.push([label('order', k), text]);
   }
   return rows;
 }
@@ -216,7 +193,7 @@ export class Seen {
   add(ev) {
     if (!ev) return true;
     // Notes have no stream id: the same note (POST answer and live push) is recognised by time+text.
-    const k = ev.id != null ? String(ev.id) : ev.type === 'note' ? `note:${ev.ts ?? ev.created_at}:${ev.text}` : null;
+    const k = ev.id != null ? String(ev.id) : ev.type === 'note' ? `note:${ev.ts}:${ev.text}` : null;
     if (k === null) return true;
     if (this.ids.has(k)) return false;
     this.ids.add(k);
@@ -235,7 +212,7 @@ export function entryView(ev) {
       return { role, who, text: ev.text == null ? '' : String(ev.text), buttons };
     }
     case 'note': {
-      const name = (ev.agent && ev.agent.name) || ev.author || ev.agent_name || '';
+      const name = ev.agent && ev.agent.name;
       return { role: 'note', who: name ? t('internalNote', { name }) : t('internalNoteAnon'), text: String(ev.text ?? '') };
     }
     case 'handoff': {
@@ -243,7 +220,6 @@ export function entryView(ev) {
       if (ev.status === 'assigned') text = t('handoffEvent_assigned', { name: (ev.agent && ev.agent.name) || '?' });
       else if (ev.status === 'offline') text = t('handoffEvent_offline', { ticket: ev.ticket_id || '—' });
       else if (ev.status === 'queued') text = t('handoffEvent_queued');
-      else if (ev.status === 'bot') text = t('handoffEvent_bot');
       else text = String(ev.status || '');
       return { role: 'event', who: '', text };
     }
@@ -254,53 +230,9 @@ export function entryView(ev) {
   }
 }
 
-/** Initials for an avatar. */
-export function initials(name) {
-  const parts = String(name || '').trim().split(/\s+/).filter(Boolean);
-  if (!parts.length) return '?';
-  const a = [...parts[0]][0] || '';
-  const b = parts.length > 1 ? [...parts[parts.length - 1]][0] || '' : '';
-  return (a + b).toUpperCase();
-}
-
-// ---------------------------------------------------------------- links, back-off
-
-/** Split text into text/link segments; only absolute http(s) URLs become links. */
-export function linkify(text) {
-  const s = text == null ? '' : String(text);
-  const out = [];
-  let last = 0;
-  for (const m of s.matchAll(/\bhttps?:\/\/[^\s<>"'`]+/gi)) {
-    const raw = m[0].replace(/[.,;:!?)\]}»]+$/, '');
-    const before = m.index > 0 ? s[m.index - 1] : '';
-    let href = null;
-    if (!(before && /[\w:/.@-]/.test(before))) {
-      try {
-        const u = new URL(raw);
-        if (u.protocol === 'http:' || u.protocol === 'https:') href = u.href;
-      } catch {
-        href = null;
-      }
-    }
-    if (!href || raw.length <= 8) continue;
-    if (m.index > last) out.push({ type: 'text', text: s.slice(last, m.index) });
-    out.push({ type: 'link', text: raw, href });
-    last = m.index + raw.length;
-  }
-  if (last < s.length) out.push({ type: 'text', text: s.slice(last) });
-  return out;
-}
-
-/** Exponential back-off with equal jitter, capped. */
-export function backoffDelay(attempt, { base = 500, cap = 15000, random = Math.random } = {}) {
-  const exp = Math.min(cap, base * 2 ** Math.min(Math.max(0, attempt), 30));
-  return Math.round(exp / 2 + random() * (exp / 2));
-}
-
-/** Is this conversation mine? (agent may be an object with id, or an id.) */
+/** Is this conversation assigned to me? */
 export function isMine(conversation, me) {
   if (!conversation || !me) return false;
   const a = conversation.agent;
-  const id = a && typeof a === 'object' ? a.id : a ?? conversation.agent_id;
-  return id != null && String(id) === String(me.id);
+  return !!a && a.id != null && String(a.id) === String(me.id);
 }

@@ -1,10 +1,10 @@
 // The agent's live WebSocket: queue and conversation events in, presence/heartbeat/typing out.
-// Reconnects with back-off and jitter; a rejected token (close code 4401/4403/1008) ends the session.
+// Reconnects with back-off and jitter; a rejected token (close code 4401) ends the session.
 
-import { backoffDelay } from './logic.js';
+import { backoffDelay } from '../shared/ids.js';
 
 export const HEARTBEAT_MS = 15000;
-const FATAL = new Set([1008, 4001, 4003, 4401, 4403]);
+const FATAL = new Set([4401]);
 
 /** ws(s)://host/v1/agent/stream?token=… from the page's http(s) origin. */
 export function agentStreamUrl(origin, token) {
