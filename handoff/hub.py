@@ -43,7 +43,6 @@ class Hub:
         self.responses = responses
         self.rasa = rasa
         self.registry = registry
-        self.canned_selection = canned_selection  # from the canned file, if any
         self.stores = Stores(
             redis,
             settings.key_prefix,
@@ -56,7 +55,7 @@ class Hub:
         self.auth = Auth(
             Signer(settings.secret), self.stores.agents, settings.retention_seconds, settings.agent_token_ttl
         )
-        self.console = ConsoleQueries(self.stores, registry)
+        self.console = ConsoleQueries(self.stores, registry, responses, canned_selection)
         self.router = Router(settings, self.stores, self.events, self.console, registry)
         self.bot = BotBridge(settings, self.stores.conversations, rasa, responses, self.events, self.router)
         self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot)

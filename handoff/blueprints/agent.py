@@ -52,8 +52,7 @@ async def csat(request: Request):
 
 @bp.get("/canned", ctx_auth="agent")
 async def canned(request: Request):
-    hub = request.app.ctx.hub
-    return json_response({"canned": hub.responses.canned(hub.canned_selection)})
+    return json_response({"canned": request.app.ctx.hub.console.canned()})
 
 
 @bp.get("/conversations", ctx_auth="agent")

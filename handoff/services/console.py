@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.problems import Registry
 from handoff.errors import ClientError, NotFound
+from handoff.responses import Responses
 from handoff.store import Stores
 from handoff.store.agents import Agent
 from handoff.store.records import Conversation
@@ -16,7 +17,15 @@ LIST_STATUSES = ("queued", "assigned", "resolved", "offline")
 class ConsoleQueries:
     """Read-only views for agents (labels from the problem registry)."""
 
-    def __init__(self, stores: Stores, registry: Registry):
+    def __init__(
+        self,
+        stores: Stores,
+        registry: Registry,
+        responses: Responses,
+        canned_selection: list[dict[str, str]] | None = None,
+    ):
+        self.responses = responses
+        self.canned_selection = canned_selection  # from the canned file, if any
         self.convs = stores.conversations
         self.agents = stores.agents
         self.tickets = stores.tickets
@@ -190,6 +199,10 @@ class ConsoleQueries:
     async def agents_view(self) -> list[dict[str, Any]]:
         """Every enabled agent with presence and load (the transfer list, the `agents` frame)."""
         return [state.as_dict() for state in await self.agents.snapshot()]
+
+    def canned(self) -> list[dict[str, str]]:
+        """Canned replies for the composer: `utter_canned_*` of domain.yml (picked by the canned file)."""
+        return self.responses.canned(self.canned_selection)
 
     async def csat(self) -> dict[str, Any]:
         agents = []
