@@ -74,6 +74,7 @@ class Stack:
     seed_demo: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[tuple] = field(default_factory=list)
+    commands: dict[str, tuple] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -87,6 +88,7 @@ class Stack:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> tuple:
+        self.commands[name] = (argv, env)
         log = self.run_dir / f"{name}.log"
         handle = open(log, "ab")
         proc = subprocess.Popen(
@@ -185,6 +187,22 @@ class Stack:
         wait_for(lambda: redis_pong(port), 20, "Redis", proc, log)
         return f"redis://127.0.0.1:{port}/0"
 
+    def kill(self, name: str) -> None:
+        """Kill one child like a crash (SIGKILL to its process group) — for fault tests."""
+        for entry in [e for e in self.processes if e[0] == name]:
+            _, proc, _ = entry
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+            self.processes.remove(entry)
+
+    def restart(self, name: str, ready: Optional[str] = None, timeout: float = 240) -> None:
+        """Start a killed child again with the same command; wait until `ready` (a URL) answers."""
+        argv, env = self.commands[name]
+        _, proc, log = self._spawn(name, argv, env)
+        if ready:
+            wait_for(lambda: http_ok(ready), timeout, name, proc, log)
+
     def check(self) -> Optional[str]:
         """The name of a child that has died, if any."""
         for name, proc, log in self.processes:
@@ -197,9 +215,17 @@ class Stack:
 
         Signals that arrive meanwhile (a second Ctrl-C, the SIGTERM a service manager sends to the
         whole group) are ignored, so shutdown is never cut short with a child left running."""
+        previous = {}
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-                signal.signal(signum, signal.SIG_IGN)
+                previous[signum] = signal.signal(signum, signal.SIG_IGN)
+        try:
+            self._stop_children()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _stop_children(self) -> None:
         for _name, proc, _ in reversed(self.processes):
             if proc.poll() is None:
                 try:
@@ -218,6 +244,7 @@ class Stack:
 def main() -> int:
     """`make run`."""
     stack = Stack(
+        run_dir=Path(os.environ.get("SPORTELLO_RUN_DIR") or ROOT / ".run"),
         hub_port=int(os.environ.get("HUB_PORT", "8080")),
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
         actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
