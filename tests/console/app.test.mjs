@@ -259,3 +259,27 @@ test('an expired session (401 anywhere, or the socket closed with 4401) goes bac
   assert.equal(doc.getElementById('login-error').textContent, 'La sessione è scaduta: accedi di nuovo.');
   assert.equal(win.sessionStorage.getItem(AUTH_KEY), null);
 });
+
+test('resolving sends the last event seen; a message the agent has not seen stops it and is shown', async () => {
+  const transcript = [{ id: '1763910600000-0', type: 'message', from: 'customer', text: 'tavolo rotto' }];
+  const detail = () => ({ conversation: conv({ status: 'assigned', agent: { id: 'ag_s', name: 'Serena' } }), case_card: {}, transcript, notes: [], history: {} });
+  const { doc, calls } = page({
+    routes: baseRoutes({
+      'GET /v1/agent/conversations/c1': () => detail(),
+      'POST /v1/agent/conversations/c1/resolve': (b) => {
+        transcript.push({ id: '1763910700000-0', type: 'message', from: 'customer', text: 'aspetta, un\'altra cosa' });
+        return [409, { error: 'unseen_message', message: 'the customer has written since' }];
+      },
+    }),
+  });
+  await tick();
+  doc.querySelector('.c-item').click();
+  await tick();
+  const resolve = doc.querySelector('[data-action="resolve"]');
+  resolve.click();
+  resolve.click();
+  await tick(10);
+  assert.deepEqual(calls.find((c) => c.path.endsWith('/resolve')).body, { after: '1763910600000-0' });
+  assert.equal(doc.querySelector('.c-feedback').textContent, 'Il cliente ha appena scritto: leggi il messaggio prima di risolvere.');
+  assert.match(doc.querySelector('.c-transcript').textContent, /un'altra cosa/);
+});

@@ -91,7 +91,7 @@ def _post(url: str, token: str, body: dict) -> dict:
 class StandInStack:
     """Private Redis + hub process + scripted Rasa, with the demo agents seeded."""
 
-    INTERNAL = "standin-internal-token"
+    INTERNAL = "standin-internal-token-5b7c9e"
     SECRET = "standin-secret-that-is-long-enough-for-hs256"
 
     def __init__(self) -> None:
@@ -224,6 +224,7 @@ class Page:
     page: Any
     dialogs: list
     errors: list
+    csp: list  # Content-Security-Policy violations the browser reported
 
 
 def _open(browser, url: str, viewport=None, **kw) -> Page:
@@ -238,12 +239,14 @@ def _open(browser, url: str, viewport=None, **kw) -> Page:
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    csp: list = []
+    page.on("console", lambda msg: csp.append(msg.text) if "Content Security Policy" in msg.text else None)
     # A canary: if any hostile text executed, it would call alert() — count calls in the page too.
     context.add_init_script(
         "window.__alerts = 0; const _a = window.alert; window.alert = function () { window.__alerts++; };"
     )
     page.goto(url)
-    return Page(context, page, dialogs, errors)
+    return Page(context, page, dialogs, errors, csp)
 
 
 def _no_execution(p: Page) -> None:
@@ -256,6 +259,7 @@ def customer(browser, hub_url):
     p = _open(browser, hub_url + "/")
     yield p
     p.context.close()
+    assert p.csp == [], f"the shop page or the widget broke its CSP: {p.csp}"
 
 
 @pytest.fixture
@@ -263,6 +267,7 @@ def agent(browser, hub_url):
     p = _open(browser, hub_url + "/console/", viewport={"width": 1440, "height": 900})
     yield p
     p.context.close()
+    assert p.csp == [], f"the console broke its CSP: {p.csp}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,3 +650,36 @@ def test_browser_offline_ticket_when_nobody_is_online(customer, hub_url):
     offline = agent_get(hub_url, token, "/v1/agent/conversations?status=offline")["conversations"]
     assert cid in [c["id"] for c in offline]
     _no_execution(customer)
+
+
+def test_browser_pages_run_under_a_csp_that_blocks_inline_script_and_framing(browser, hub_url):
+    """The shop page and the console work under a strict CSP (the story tests run under it too, and
+    fail on any violation); an injected inline script does not run; nobody can frame them."""
+    for path, ready in (("/", ".sportello-launcher"), ("/console/", "#login-email")):
+        p = _open(browser, hub_url + path)
+        try:
+            response = p.page.request.get(hub_url + path)
+            csp = response.headers["content-security-policy"]
+            assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert response.headers["x-frame-options"] == "DENY"
+            p.page.locator(ready).wait_for()  # it works under the policy
+            assert p.csp == [], p.csp
+            ran = p.page.evaluate(
+                """() => { const s = document.createElement('script');
+                           s.textContent = 'window.__inline = 1'; document.body.appendChild(s);
+                           return window.__inline === 1; }"""
+            )
+            assert ran is False, f"an inline script ran on {path}"
+            assert any("script" in v for v in p.csp), "the blocked inline script was not reported"
+            # framing from another page: refused by frame-ancestors / X-Frame-Options
+            framer = p.context.new_page()
+            refused: list = []
+            framer.on("console", lambda msg, seen=refused: seen.append(msg.text))
+            framer.set_content(f'<iframe id="f" src="{hub_url}{path}" width="600" height="400"></iframe>')
+            framer.wait_for_timeout(1500)
+            frame = framer.frame_locator("#f")
+            assert frame.locator(ready).count() == 0, f"{path} was rendered inside a frame"
+            assert any("frame" in m.lower() for m in refused), refused
+            framer.close()
+        finally:
+            p.context.close()

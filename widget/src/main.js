@@ -48,9 +48,17 @@ export function mount(options = {}) {
   let root = host;
   if (typeof host.attachShadow === 'function') {
     root = host.attachShadow({ mode: 'open' });
-    const style = doc.createElement('style');
-    style.textContent = CSS;
-    root.appendChild(style);
+    // A constructed stylesheet is not inline style: the widget works on pages whose CSP forbids
+    // 'unsafe-inline' styles (the hub's own pages do). A <style> element is the fallback.
+    if (typeof win.CSSStyleSheet === 'function' && 'adoptedStyleSheets' in root) {
+      const sheet = new win.CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      const style = doc.createElement('style');
+      style.textContent = CSS;
+      root.appendChild(style);
+    }
   } else if (!doc.getElementById(`${PREFIX}style`)) {
     const style = doc.createElement('style');
     style.id = `${PREFIX}style`;

@@ -13,7 +13,7 @@ import { Cues } from './cues.js';
 import { loginView } from './login.js';
 import { ListState, Tabs, TAB_STATUS, TABS, renderList } from './lists.js';
 import { Composer } from './composer.js';
-import { ConversationView } from './conversation.js';
+import { ACTIONS, ConversationView } from './conversation.js';
 import { transferForm } from './transfer.js';
 
 const REFRESH_DELAY_MS = 250;
@@ -311,13 +311,16 @@ class ConsoleApp {
   /** A conversation action of the header (claim, resolve…): the hub does it, the view follows. */
   async act(view, name) {
     if (name === 'claim') this.claimedByMe.add(String(view.id)); // no "new conversation" cue for it
+    const action = ACTIONS.find((a) => a.name === name);
     try {
-      await this.api.act(view.id, name);
+      await this.api.act(view.id, name, action && action.body ? action.body(view) : {});
       await this.reloadCurrent();
       view.feedback(t(`${name}Done`));
       if (name === 'claim') view.composer.focus();
-    } catch {
-      view.feedback(t(`${name}Failed`));
+    } catch (err) {
+      // the customer wrote meanwhile: show it, nothing was resolved
+      if (err && err.code === 'unseen_message') await this.reloadCurrent();
+      view.feedback(err && err.code === 'unseen_message' ? t('unseenMessage') : t(`${name}Failed`));
     }
     this.refreshAll();
   }

@@ -1,5 +1,5 @@
-// The composer: a reply to the customer (when the conversation is yours) or an internal note,
-// with the canned replies of domain.yml one pick away.
+// The composer: a reply to the customer or an internal note — both only on a conversation assigned
+// to you (the hub's policy) — with the canned replies of domain.yml one pick away.
 
 import { t } from './strings.js';
 import { h, clear } from './dom.js';
@@ -55,7 +55,7 @@ export class Composer {
     return !!this.noteToggle.checked;
   }
 
-  /** Replying needs the conversation to be assigned to you; notes are always possible. */
+  /** Replies and notes need the conversation to be assigned to you. */
   setCanReply(can) {
     this.canReply = can;
     this.notMine.hidden = can;
@@ -87,7 +87,7 @@ export class Composer {
     this.textarea.placeholder = note ? t('notePlaceholder') : t('replyPlaceholder');
     this.label.textContent = note ? t('noteMode') : t('reply');
     this.sendBtn.textContent = note ? t('saveNote') : t('send');
-    this.sendBtn.disabled = !note && !this.canReply;
+    this.sendBtn.disabled = !this.canReply;
     this.cannedSelect.hidden = note;
   }
 
@@ -108,7 +108,7 @@ export class Composer {
     if (!text) return;
     this.error.textContent = '';
     const note = this.noteMode;
-    if (!note && !this.canReply) return;
+    if (!this.canReply) return;
     this.textarea.value = '';
     this.sendBtn.disabled = true;
     try {

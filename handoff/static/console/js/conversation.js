@@ -3,6 +3,7 @@
 
 import { t, label } from './strings.js';
 import { h, clear, richText, rowsList } from './dom.js';
+import { compareIds } from '../shared/ids.js';
 import { Seen, caseRows, clock, dontAskAgain, entryView, eventMillis, isMine, labelled, listOf, orderRows, timeline, toMillis } from './logic.js';
 
 const TYPING_SHOWN_MS = 6000;
@@ -15,7 +16,8 @@ const TYPING_SHOWN_MS = 6000;
 export const ACTIONS = [
   { name: 'claim', style: 'c-btn--primary', when: (c) => c.status === 'queued' || c.status === 'offline' },
   { name: 'transfer', opens: 'c-transfer', when: (c, mine) => mine },
-  { name: 'resolve', style: 'c-btn--ok', confirm: true, when: (c, mine) => mine },
+  // `after`: the last event shown; the hub refuses (unseen_message) if the customer wrote since
+  { name: 'resolve', style: 'c-btn--ok', confirm: true, when: (c, mine) => mine, body: (view) => ({ after: view.lastEventId }) },
 ];
 
 export class ConversationView {
@@ -34,6 +36,7 @@ export class ConversationView {
     this.data = null;
     this.seen = new Seen();
     this.pending = new Map(); // client_id → the agent's bubble until the hub stores the message
+    this.lastEventId = null; // the newest stream event shown
     this.headSignature = null;
     this.headSlot = h(doc, 'div', { class: 'c-head-slot' });
     this.transferEl = h(doc, 'div', { class: 'c-transfer', id: 'c-transfer', hidden: true });
@@ -219,6 +222,7 @@ export class ConversationView {
       return;
     }
     if (!this.seen.add(ev)) return;
+    if (ev.id != null && ev.type !== 'note' && (this.lastEventId === null || compareIds(ev.id, this.lastEventId) > 0)) this.lastEventId = String(ev.id);
     const view = entryView(ev);
     if (!view) return;
     const d = this.doc;

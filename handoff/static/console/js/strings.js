@@ -58,6 +58,7 @@ export const S = {
   resolveConfirm: 'Conferma: risolvi',
   resolveDone: 'Conversazione risolta.',
   resolveFailed: 'Non è stato possibile risolvere la conversazione.',
+  unseenMessage: 'Il cliente ha appena scritto: leggi il messaggio prima di risolvere.',
   transfer: 'Trasferisci',
   transferTo: 'Trasferisci a',
   transferNote: 'Nota per il collega (facoltativa)',
