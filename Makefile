@@ -36,7 +36,7 @@ $(HUB)/.installed: handoff/requirements.txt tests/requirements.txt
 	@test -x $(HUB)/bin/python || $(PYTHON_HUB) -m venv $(HUB)
 	@echo "Installing the hub environment into $(HUB)…"
 	@$(HUB)/bin/pip install $(PIP_QUIET) -r tests/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
-	@$(HUB)/bin/python -c "import sanic, redis, argon2, jwt, httpx, yaml, pytest, playwright" || { echo "hub environment is incomplete" >&2; exit 1; }
+	@$(HUB)/bin/python -c "import sanic, redis, argon2, jwt, httpx, yaml, pytest, playwright, hypothesis" || { echo "hub environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(SPACY_MODEL): bot/components/spacy_it.py $(BOT)/.installed
@@ -67,8 +67,8 @@ test: install train ## Run every test suite (lint, bot, hub, widget/console, end
 test-bot: $(BOT)/.installed $(MODEL) ## Bot: action unit tests, conversation tests, held-out NLU gate
 	$(BOT)/bin/python -m pytest -q tests/bot
 
-test-hub: $(HUB)/.installed ## Hub unit and integration tests (private Redis, stand-in Rasa)
-	$(HUB)/bin/python -m pytest -q tests/handoff
+test-hub: $(HUB)/.installed ## Hub tests (private Redis, stand-in Rasa): behaviour, fuzzing, abuse, faults; the launcher
+	$(HUB)/bin/python -m pytest -q tests/handoff tests/tools
 
 test-js: ## Widget and console unit tests (node's test runner)
 	node --test tests/widget/ tests/console/

@@ -143,7 +143,7 @@ async def memory(hub: HubProcess, http: httpx.AsyncClient) -> dict:
 
 
 async def run() -> dict:
-    internal = "bench-internal-token"
+    internal = "bench-internal-token-" + uuid.uuid4().hex[:12]
     with RedisServer() as redis_server, FakeRasa() as rasa:
         rasa.on_message = lambda body: [{"text": "ok"}]
         env = {

@@ -34,6 +34,8 @@ def _password(args) -> str:
 
 
 async def _agents(args) -> int:
+    from handoff.bus import AgentNotice, EventBus
+    from handoff.services.agent_desk import REVOKED
     from handoff.store import AgentStore, Keys
     from handoff.store.agents import AgentError, validate_gender
 
@@ -71,6 +73,9 @@ async def _agents(args) -> int:
             else:
                 await store.set_disabled(agent.id, args.action == "disable")
                 print(f"{agent.email} {args.action}d")
+            # consoles open in any hub process re-check their token now, not at the next tick
+            bus = EventBus(redis, Keys(settings.key_prefix).channel())
+            await bus.publish(AgentNotice({"type": REVOKED}, agent.id))
         elif args.action == "seed-demo":
             password = os.environ.get("DEMO_AGENT_PASSWORD") or "sportello-demo"
             for email, name, skills, capacity, gender in DEMO_AGENTS:

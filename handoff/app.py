@@ -8,17 +8,21 @@ import itertools
 import logging
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sanic import Request, Sanic
-from sanic.exceptions import MethodNotAllowed
+from sanic.exceptions import MethodNotAllowed, SanicException
 from sanic.response import empty
 from sanic.response import json as json_response
 
 from bot import problems
-from handoff import redact
+from handoff import redact, validation
 from handoff.blueprints import agent, customer, health, internal, static
-from handoff.blueprints.common import bearer
-from handoff.errors import ClientError
+from handoff.blueprints.common import WS_NOT_FOUND, WS_UNAUTHORIZED, bearer
+from handoff.errors import ClientError, NotFound, Unavailable
 from handoff.hub import Hub
 from handoff.rasa import RasaClient
 from handoff.responses import Responses, load_canned_selection
@@ -30,12 +34,44 @@ _names = itertools.count()
 REQUEST_MAX_SIZE = 64 * 1024
 
 
-WS_UNAUTHORIZED = 4401  # close codes of a refused customer stream (after the upgrade)
-WS_NOT_FOUND = 4404
+# Every response: no framing (clickjacking on the console's actions), no inline or foreign script,
+# no MIME sniffing, no referrer (customer and agent stream URLs carry tokens). Styles are files too:
+# the widget uses a constructed stylesheet where the browser has one.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
-def _unauthorized(message: str = "missing or invalid credentials"):
-    return json_response({"error": "unauthorized", "message": message}, status=401)
+SANIC_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "too_large",
+    414: "too_large",
+    416: "bad_request",
+}
+
+
+def redis_client(url: str) -> Redis:
+    """The hub's Redis client: a command that meets a dropped connection (Redis restarted, a stale
+    pooled socket) is retried on a fresh one, a few times with a short back-off, before it fails."""
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3)
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        health_check_interval=30,
+        retry=retry,
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
+        socket_connect_timeout=2,
+    )
 
 
 def create_app(settings: Settings | None = None, name: str | None = None) -> Sanic:
@@ -47,6 +83,11 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
             name = f"sportello_hub_{next(_names)}"
     app = Sanic(name)
     app.config.WEBSOCKET_MAX_SIZE = settings.ws_max_size
+    # a socket whose peer stops answering pings, a request that never finishes arriving: closed
+    app.config.WEBSOCKET_PING_INTERVAL = settings.ws_ping_interval
+    app.config.WEBSOCKET_PING_TIMEOUT = settings.ws_ping_timeout
+    app.config.REQUEST_TIMEOUT = settings.request_timeout
+    app.config.RESPONSE_TIMEOUT = settings.request_timeout  # also a body that trickles in
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     app.config.ACCESS_LOG = settings.access_log
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -65,7 +106,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
         responses = Responses.load(settings.domain_path)
         canned = load_canned_selection(settings.canned_path)
         registry = problems.load(settings.problems_path)
-        redis = Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
+        redis = redis_client(settings.redis_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
         hub = Hub(settings, redis, responses, rasa, registry, canned)
         app.ctx.redis, app.ctx.rasa, app.ctx.hub = redis, rasa, hub
@@ -82,47 +123,49 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
             except (TimeoutError, RedisError, OSError):
                 log.warning("Redis connections did not close cleanly")
 
+    async def admit(request: Request, kind: str) -> None:
+        """Who may call this route: the internal token, the conversation's own token, an agent's
+        token; then the conversation id in the path must be one the hub could have issued."""
+        hub: Hub = request.app.ctx.hub
+        cid = request.match_info.get("conversation_id")
+        if kind == "internal":
+            token = bearer(request)
+            if not token or not hmac.compare_digest(token.encode(), settings.internal_token.encode()):
+                raise ClientError("unauthorized", "missing or invalid credentials", 401)
+        elif kind == "conversation":
+            try:
+                request.ctx.visitor_id = hub.auth.verify_conversation(bearer(request, allow_query=True), cid)
+            except TokenError:
+                raise ClientError("unauthorized", "missing or invalid credentials", 401) from None
+        elif kind == "agent":
+            try:
+                request.ctx.agent, request.ctx.agent_token = await hub.auth.agent_session(
+                    bearer(request, allow_query=True)
+                )
+            except TokenError:
+                raise ClientError("unauthorized", "missing or invalid credentials", 401) from None
+        if cid is not None:
+            validation.conversation_id(cid)
+            if kind == "conversation" and not await hub.customers.exists(cid):
+                raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
+
     @app.on_request
     async def authenticate(request: Request):
         route = request.route
         kind = getattr(route.ctx, "auth", None) if route is not None else None
         if kind is None:
             return None
-        hub: Hub = request.app.ctx.hub
-        if kind == "internal":
-            token = bearer(request)
-            if not token or not hmac.compare_digest(token.encode(), settings.internal_token.encode()):
-                return _unauthorized()
-        elif kind == "conversation":
-            cid = request.match_info.get("conversation_id", "")
-            # A browser sees a refused WebSocket handshake only as close code 1006, so the
-            # customer stream accepts the upgrade and then closes with 4401 / 4404 (see api.md).
-            websocket = bool(getattr(route.extra, "websocket", False))
-            request.ctx.ws_reject = None
-            try:
-                visitor_id = hub.auth.verify_conversation(bearer(request, allow_query=True), cid)
-            except TokenError:
-                if websocket:
-                    request.ctx.ws_reject = (WS_UNAUTHORIZED, "unauthorized")
-                    return None
-                return _unauthorized()
-            if not await hub.customers.exists(cid):
-                if websocket:
-                    request.ctx.ws_reject = (WS_NOT_FOUND, "conversation_not_found")
-                    return None
-                return json_response(
-                    {
-                        "error": "conversation_not_found",
-                        "message": "this conversation does not exist (any more)",
-                    },
-                    status=404,
-                )
-            request.ctx.visitor_id = visitor_id
-        elif kind == "agent":
-            try:
-                request.ctx.agent = await hub.auth.agent(bearer(request, allow_query=True))
-            except TokenError:
-                return _unauthorized()
+        # A browser sees a refused WebSocket handshake only as close code 1006, so the streams
+        # accept the upgrade and then close with 4401 / 4404 (see api.md).
+        websocket = bool(getattr(route.extra, "websocket", False))
+        request.ctx.ws_reject = None
+        try:
+            await admit(request, kind)
+        except ClientError as exc:
+            if websocket:
+                request.ctx.ws_reject = (WS_NOT_FOUND if exc.status == 404 else WS_UNAUTHORIZED, exc.code)
+                return None
+            return json_response(exc.as_dict(), status=exc.status)
         return None
 
     def cors_headers(request: Request) -> dict[str, str]:
@@ -145,18 +188,35 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
         }
 
     @app.on_response
-    async def cors(request: Request, response):
-        for key, value in cors_headers(request).items():
+    async def headers(request: Request, response):
+        for key, value in {**SECURITY_HEADERS, **cors_headers(request)}.items():
             response.headers.setdefault(key, value)
 
     @app.exception(ClientError)
     async def client_error(request: Request, exc: ClientError):
-        return json_response(exc.as_dict(), status=exc.status)
+        return json_response(exc.as_dict(), status=exc.status, headers=exc.headers)
 
-    @app.exception(MethodNotAllowed)
-    async def preflight(request: Request, exc: MethodNotAllowed):
-        if request.method == "OPTIONS":
+    @app.exception(RedisError)
+    async def redis_down(request: Request, exc: RedisError):
+        log.warning("Redis unavailable for %s %s: %s", request.method, request.path, type(exc).__name__)
+        busy = Unavailable()
+        return json_response(busy.as_dict(), status=busy.status, headers=busy.headers)
+
+    @app.exception(SanicException)
+    async def protocol_error(request: Request, exc: SanicException):
+        """Sanic's own refusals (no route, wrong method, body too large…) in the hub's format."""
+        if isinstance(exc, MethodNotAllowed) and request.method == "OPTIONS":
             return empty(status=204, headers=cors_headers(request))
-        return json_response({"error": "method_not_allowed", "message": str(exc)}, status=405)
+        status = getattr(exc, "status_code", 500) or 500
+        if status == 503:  # Sanic's own response time-out
+            busy = Unavailable()
+            return json_response(busy.as_dict(), status=busy.status, headers=busy.headers)
+        if status >= 500:
+            log.error("unexpected error on %s %s", request.method, request.path, exc_info=exc)
+            return json_response(
+                {"error": "internal", "message": "something went wrong on our side"}, status=500
+            )
+        code = SANIC_CODES.get(status, "bad_request")
+        return json_response({"error": code, "message": str(exc) or code.replace("_", " ")}, status=status)
 
     return app

@@ -56,10 +56,12 @@ class Hub:
             Signer(settings.secret), self.stores.agents, settings.retention_seconds, settings.agent_token_ttl
         )
         self.console = ConsoleQueries(self.stores, registry, responses, canned_selection)
-        self.router = Router(settings, self.stores, self.events, self.console, registry)
+        self.router = Router(settings, self.stores, self.events, self.console, registry, responses)
         self.bot = BotBridge(settings, self.stores.conversations, rasa, responses, self.events, self.router)
         self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot)
-        self.desk = AgentDesk(settings, self.stores, self.events, self.router, self.bot, self.console)
+        self.desk = AgentDesk(
+            settings, self.stores, self.events, self.router, self.bot, self.console, self.auth
+        )
         self.ratings = Ratings(self.stores)
         self.sweeper = Sweeper(self.router, self.bot, settings.sweep_interval)
 

@@ -26,9 +26,9 @@ class RasaClient:
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         body = {"sender": sender, "message": message, "metadata": metadata}
         data = await self._post("/webhooks/rest/webhook", body)
-        if not isinstance(data, list):
-            raise RasaUnavailable("webhook answer is not a list")
-        return [item for item in data if isinstance(item, dict)]
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            raise RasaUnavailable("webhook answer is not a list of messages")
+        return data
 
     async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
         # no output_channel: Rasa then collects the bot's answers into the response's "messages"

@@ -16,6 +16,7 @@ REQUIRED = (
     "utter_handoff_assigned",
     "utter_handoff_queued",
     "utter_handoff_offline",
+    "utter_hub_agent_unavailable",
 )
 
 

@@ -17,6 +17,15 @@ class SettingsError(ValueError):
     """A setting is missing or has a value the hub cannot use."""
 
 
+def strong(name: str, value: str, length: int, distinct: int) -> None:
+    """Refuse a secret that is short or repetitive (16 × "a" signs tokens anyone could forge)."""
+    if len(value) < length or len(set(value)) < distinct:
+        raise SettingsError(
+            f"{name} must be at least {length} characters with at least {distinct} different ones "
+            "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+
+
 def _parse_duration(name: str, raw: str) -> float:
     """Parse seconds, or a number with a unit suffix: 30s, 15m, 12h, 2d."""
     text = raw.strip().lower()
@@ -52,14 +61,20 @@ class Settings:
     retention_days: float = 30
     key_prefix: str = "sportello:"
     heartbeat_timeout: float = 45.0
+    agent_recheck_seconds: float = 5.0
     grace_seconds: float = 120.0
     sweep_interval: float = 2.0
     bot_lease_seconds: float = 10.0
     rate_conversations_per_minute: int = 20
     rate_messages_per_minute: int = 30
     rate_logins_per_minute: int = 10
+    rate_logins_per_ip_per_minute: int = 20
+    rate_logins_global_per_minute: int = 120
     max_message_length: int = 2000
     ws_max_size: int = 16 * 1024
+    ws_ping_interval: float = 20.0
+    ws_ping_timeout: float = 20.0
+    request_timeout: float = 30.0
     domain_path: Path = REPO_ROOT / "domain.yml"
     problems_path: Path = REPO_ROOT / "bot" / "problems.yml"
     widget_dir: Path = REPO_ROOT / "widget"
@@ -141,10 +156,10 @@ class Settings:
             raise SettingsError(f"BUSINESS_HOURS: {exc}") from None
 
         secret = required("HUB_SECRET")
-        if len(secret) < 16:
-            raise SettingsError(
-                "HUB_SECRET must be at least 16 characters long (32+ random characters recommended)"
-            )
+        internal_token = required("HUB_INTERNAL_TOKEN")
+        if require_secrets:
+            strong("HUB_SECRET", secret, 32, 12)
+            strong("HUB_INTERNAL_TOKEN", internal_token, 24, 10)
 
         retention_raw = get("RETENTION_DAYS")
         retention = 30.0
@@ -168,7 +183,7 @@ class Settings:
         )
 
         return cls(
-            internal_token=required("HUB_INTERNAL_TOKEN"),
+            internal_token=internal_token,
             secret=secret,
             host=get("HUB_HOST", "127.0.0.1"),
             port=integer("HUB_PORT", 8080, minimum=0),
@@ -182,14 +197,20 @@ class Settings:
             retention_days=retention,
             key_prefix=prefix,
             heartbeat_timeout=duration("HUB_HEARTBEAT_TIMEOUT", 45.0),
+            agent_recheck_seconds=duration("HUB_AGENT_RECHECK_SECONDS", 5.0),
             grace_seconds=duration("HUB_GRACE_SECONDS", 120.0),
             sweep_interval=duration("HUB_SWEEP_INTERVAL", 2.0),
             bot_lease_seconds=duration("HUB_BOT_LEASE", 10.0),
             rate_conversations_per_minute=integer("HUB_RATE_CONVERSATIONS_PER_MINUTE", 20),
             rate_messages_per_minute=integer("HUB_RATE_MESSAGES_PER_MINUTE", 30),
             rate_logins_per_minute=integer("HUB_RATE_LOGINS_PER_MINUTE", 10),
+            rate_logins_per_ip_per_minute=integer("HUB_RATE_LOGINS_PER_IP_PER_MINUTE", 20),
+            rate_logins_global_per_minute=integer("HUB_RATE_LOGINS_GLOBAL_PER_MINUTE", 120),
             max_message_length=integer("HUB_MAX_MESSAGE_LENGTH", 2000),
             ws_max_size=integer("HUB_WS_MAX_SIZE", 16 * 1024, minimum=1024),
+            ws_ping_interval=duration("HUB_WS_PING_INTERVAL", 20.0),
+            ws_ping_timeout=duration("HUB_WS_PING_TIMEOUT", 20.0),
+            request_timeout=duration("HUB_REQUEST_TIMEOUT", 30.0),
             domain_path=path("SPORTELLO_DOMAIN", REPO_ROOT / "domain.yml"),
             problems_path=path("SPORTELLO_PROBLEMS", REPO_ROOT / "bot" / "problems.yml"),
             widget_dir=path("HUB_WIDGET_DIR", REPO_ROOT / "widget"),

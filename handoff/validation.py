@@ -6,13 +6,59 @@ import json
 import re
 from typing import Any
 
-from handoff.errors import ClientError
-from handoff.ids import is_ticket_id
+from handoff.errors import ClientError, NotFound
+from handoff.ids import is_conversation_id, is_ticket_id
 from handoff.policy import PRIORITIES, REASONS
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+AGENT_ID_RE = re.compile(r"^ag_[A-Za-z0-9_-]{4,40}$")
+STREAM_ID_RE = re.compile(r"^(\d{1,20})-(\d{1,20})$")
+UINT64 = 2**64
+MAX_JSON_DEPTH = 16  # the deepest document the hub accepts: a case summary's order is 3 levels
 SUMMARY_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SUMMARY_MAX_BYTES = 16 * 1024
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_object(raw: str | bytes | bytearray, what: str = "body") -> dict[str, Any]:
+    """The one way the hub decodes what clients send (bodies and WebSocket frames).
+
+    Refused with `invalid_json`, so nothing unstorable ever reaches Redis, a password hasher or a
+    token library: bytes that are not UTF-8, text that is not JSON, NaN/Infinity, nesting deeper
+    than MAX_JSON_DEPTH, strings with lone UTF-16 surrogates ("\ud800"), a document that is not
+    an object.
+    """
+    try:
+        if isinstance(raw, (bytes, bytearray)):
+            raw = bytes(raw).decode("utf-8")
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ClientError("invalid_json", f"the {what} is nested too deeply") from None
+    except (ValueError, TypeError):  # includes UnicodeDecodeError and JSONDecodeError
+        raise ClientError("invalid_json", f"the {what} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ClientError("invalid_json", f"the {what} must be a JSON object")
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ClientError("invalid_json", f"the {what} is nested too deeply")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            for part in (key, value):
+                if isinstance(part, str):
+                    try:
+                        part.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise ClientError(
+                            "invalid_json", f"the {what} has text that is not valid Unicode"
+                        ) from None
+            if isinstance(value, (dict, list)):
+                stack.append((value, depth + 1))
+    return data
 
 
 def text(value: Any, max_length: int, *, allow_empty: bool = False) -> str:
@@ -33,6 +79,29 @@ def client_id(value: Any) -> str:
     """The client's id of a message (a UUID): retries with the same id are stored once."""
     if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
         raise ClientError("invalid_client_id", "client_id must be a UUID (8-64 letters, digits, - or _)")
+    return value
+
+
+def conversation_id(value: Any) -> str:
+    """A conversation id as the hub issues them; anything else cannot exist (404)."""
+    if not is_conversation_id(value):
+        raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
+    return value
+
+
+def agent_id(value: Any) -> str:
+    if not isinstance(value, str) or not AGENT_ID_RE.match(value):
+        raise ClientError("invalid_agent_id", "agent_id must be an agent's id (ag_…)")
+    return value
+
+
+def stream_id(value: Any) -> str | None:
+    """An event id to resume after (`1700000000000-0`), or None; each part fits in 64 bits."""
+    if value is None or value == "":
+        return None
+    match = STREAM_ID_RE.match(value) if isinstance(value, str) else None
+    if not match or any(int(part) >= UINT64 for part in match.groups()):
+        raise ClientError("invalid_after", "after must be an event id such as 1700000000000-0")
     return value
 
 

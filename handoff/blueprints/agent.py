@@ -11,8 +11,9 @@ from redis.exceptions import RedisError
 from sanic import Blueprint, Request
 from sanic.response import json as json_response
 
-from handoff.blueprints.common import SocketWriter, read_frame, read_json
+from handoff.blueprints.common import WS_UNAUTHORIZED, SocketWriter, bearer, read_frame, read_json
 from handoff.errors import ClientError
+from handoff.tokens import TokenError
 
 bp = Blueprint("agent", url_prefix="/v1/agent")
 log = logging.getLogger("handoff.agent")
@@ -26,6 +27,13 @@ async def login(request: Request):
     ip = request.remote_addr or request.ip or "-"
     agent = await hub.desk.login(body.get("email"), body.get("password"), ip)
     return json_response(hub.auth.issue_agent_token(agent))
+
+
+@bp.post("/logout", ctx_auth="agent")
+async def logout(request: Request):
+    """Sign this token out now (it is refused from here on, also on open sockets)."""
+    await request.app.ctx.hub.desk.sign_out(request.ctx.agent, request.ctx.agent_token)
+    return json_response({"status": "signed_out"})
 
 
 @bp.get("/me", ctx_auth="agent")
@@ -99,25 +107,50 @@ async def transfer(request: Request, conversation_id: str):
 @bp.post("/conversations/<conversation_id:str>/resolve", ctx_auth="agent")
 async def resolve(request: Request, conversation_id: str):
     body = read_json(request, required=False)
-    view = await request.app.ctx.hub.desk.resolve(conversation_id, request.ctx.agent, body.get("note"))
+    view = await request.app.ctx.hub.desk.resolve(
+        conversation_id, request.ctx.agent, body.get("note"), body.get("after")
+    )
     return json_response({"conversation": view})
 
 
 @bp.websocket("/stream", ctx_auth="agent")
 async def stream(request: Request, ws):
     """Presence, queue changes, assignments and every event of this agent's conversations."""
+    reject = getattr(request.ctx, "ws_reject", None)
+    if reject is not None:  # a bad token: 4401 (a browser cannot read a refused handshake)
+        await ws.close(code=reject[0], reason=reject[1])
+        return
     hub = request.app.ctx.hub
     desk = hub.desk
     agent = request.ctx.agent
+    token = bearer(request, allow_query=True)
     writer = SocketWriter(ws)
     socket_id = secrets.token_urlsafe(8)
+    revoked = asyncio.Event()
+
+    async def recheck() -> None:
+        """The token is checked again: on every keep-alive tick, at its expiry, on a revocation."""
+        try:
+            await hub.auth.agent_session(token)
+        except TokenError:
+            revoked.set()
 
     async def keep_alive() -> None:
-        while True:
-            await asyncio.sleep(max(0.2, hub.settings.heartbeat_timeout / 3))
-            await desk.console_alive(agent, socket_id)
+        interval = max(0.2, min(hub.settings.heartbeat_timeout / 3, hub.settings.agent_recheck_seconds))
+        while not revoked.is_set():
+            left = float(request.ctx.agent_token.get("exp", 0)) - time.time()
+            try:  # asyncio.timeout, not wait_for: a cancel landing on the time-out is never lost
+                async with asyncio.timeout(max(0.05, min(interval, left + 0.05))):
+                    await revoked.wait()
+            except TimeoutError:
+                pass
+            await recheck()
+            if not revoked.is_set() and not writer.closed:
+                await desk.console_alive(agent, socket_id)
+        writer.closed = True
+        await ws.close(code=WS_UNAUTHORIZED, reason="unauthorized")
 
-    remove = desk.subscribe(agent, writer.post)
+    remove = desk.subscribe(agent, writer.post, recheck)
     await desk.console_alive(agent, socket_id)
     alive = asyncio.create_task(keep_alive())
     try:
@@ -125,6 +158,8 @@ async def stream(request: Request, ws):
         writer.post({"type": "queue", "items": await hub.console.queue_items()})
         await desk.console_opened(agent, socket_id)  # connecting marks the agent online
         async for raw in ws:
+            if revoked.is_set():
+                break
             try:
                 data = read_frame(raw)
                 kind = data.get("type")
@@ -141,6 +176,7 @@ async def stream(request: Request, ws):
                 writer.post({"type": "error", "code": exc.code, "message": exc.message})
     finally:
         remove()
+        writer.closed = True  # no more signs of life from this socket, whatever is in flight
         alive.cancel()
         await writer.stop()
         try:

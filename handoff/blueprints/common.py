@@ -6,48 +6,49 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from typing import Any
 
 from sanic import Request
 
+from handoff import validation
 from handoff.errors import ClientError
 
 log = logging.getLogger("handoff.ws")
+TOKEN_CHARS = re.compile(r"[\x21-\x7e]{1,4096}")
+WS_UNAUTHORIZED = 4401  # close codes of a refused stream (after the upgrade; see api.md)
+WS_NOT_FOUND = 4404
 
 
 def read_json(request: Request, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object body (validation.json_object says what is refused)."""
     body = request.body or b""
     if not body.strip():
         if required:
             raise ClientError("invalid_json", "a JSON object body is required")
         return {}
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ClientError("invalid_json", "the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ClientError("invalid_json", "the body must be a JSON object")
-    return data
+    return validation.json_object(body, "body")
 
 
 def read_frame(raw: Any) -> dict[str, Any]:
     """A WebSocket frame as a JSON object, or ClientError("invalid_json") (the socket stays open)."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, TypeError):
-        raise ClientError("invalid_json", "the frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ClientError("invalid_json", "the frame must be a JSON object")
-    return data
+    if not isinstance(raw, str):
+        raise ClientError("invalid_json", "send JSON text frames")
+    return validation.json_object(raw, "frame")
 
 
 def bearer(request: Request, allow_query: bool = False) -> str | None:
+    """The bearer token of the request (header, or `?token=` where allowed); None when absent or
+    not printable ASCII, which no token the hub issues ever is."""
     header = request.headers.get("authorization", "")
+    token = None
     if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    if allow_query:
-        return request.args.get("token") or None
-    return None
+        token = header[7:].strip()
+    elif allow_query:
+        token = request.args.get("token")
+    if not token or not TOKEN_CHARS.fullmatch(token):
+        return None
+    return token
 
 
 def dumps(obj: Any) -> str:

@@ -9,19 +9,16 @@ from redis.exceptions import RedisError
 from sanic import Blueprint, Request
 from sanic.response import json as json_response
 
+from handoff import validation
 from handoff.blueprints.common import SocketWriter, read_frame, read_json
 from handoff.errors import ClientError
-from handoff.store.conversations import STREAM_ID_RE
 
 bp = Blueprint("customer", url_prefix="/v1/conversations")
 POLL_SECONDS = 5.0
 
 
 def _after(request: Request) -> str | None:
-    after = request.args.get("after") or None
-    if after is not None and not STREAM_ID_RE.match(after):
-        raise ClientError("invalid_after", "after must be an event id such as 1700000000000-0")
-    return after
+    return validation.stream_id(request.args.get("after"))
 
 
 @bp.post("")
@@ -77,7 +74,8 @@ async def stream(request: Request, ws, conversation_id: str):
     async def pump() -> None:
         while not writer.closed:
             try:
-                await asyncio.wait_for(wake.wait(), timeout=POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await wake.wait()
             except TimeoutError:
                 pass
             wake.clear()
@@ -92,15 +90,6 @@ async def stream(request: Request, ws, conversation_id: str):
     last_typing = 0.0
     try:
         async for raw in ws:
-            if isinstance(raw, (bytes, bytearray)):
-                writer.post(
-                    {
-                        "type": "error",
-                        "code": "invalid_json",
-                        "message": "send JSON text frames",
-                    }
-                )
-                continue
             try:
                 data = read_frame(raw)
             except ClientError as exc:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from handoff import validation
 from handoff.bus import AgentNotice, BusMessage, EventStored, Typing
-from handoff.errors import ClientError, NotFound
+from handoff.errors import ClientError, NotFound, RateLimited
+from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.console import ConsoleQueries
 from handoff.services.events import Events
@@ -20,6 +22,9 @@ from handoff.store.agents import PRESENCE, Agent
 from handoff.store.records import Conversation
 
 log = logging.getLogger("handoff.agents")
+LOGIN_HASHES_AT_ONCE = 2  # argon2 uses 64 MiB and a core for ~0.1 s per attempt
+LOGIN_QUEUE = 16  # attempts waiting for a hash slot; more are refused with 429
+REVOKED = "revoked"  # bus notice: an agent's tokens changed (sign-out, disabled, new password)
 
 
 class AgentDesk:
@@ -31,6 +36,7 @@ class AgentDesk:
         router: Router,
         bot: BotBridge,
         console: ConsoleQueries,
+        auth: Auth,
     ):
         self.settings = settings
         self.stores = stores
@@ -42,6 +48,9 @@ class AgentDesk:
         self.router = router
         self.bot = bot
         self.console = console
+        self.auth = auth
+        self._hashing = asyncio.Semaphore(LOGIN_HASHES_AT_ONCE)
+        self._waiting = 0
 
     def _text(self, value: Any, allow_empty: bool = False) -> str:
         return validation.text(value, self.settings.max_message_length, allow_empty=allow_empty)
@@ -63,6 +72,7 @@ class AgentDesk:
     async def claim(self, cid: str, agent: Agent) -> dict[str, Any]:
         if not await self.convs.exists(cid):
             raise NotFound("conversation_not_found", "unknown conversation")
+        await self.agents.touch(agent.id)  # claiming is a sign of life: the grace period starts now
         result = await self.convs.assign(cid, agent.id, ("queued", "offline"))
         if result == -1:
             raise ClientError(
@@ -90,17 +100,16 @@ class AgentDesk:
         return {"type": "ack", "client_id": client_id, "id": appended.id}
 
     async def add_note(self, cid: str, agent: Agent, text: Any) -> dict[str, Any]:
-        """An internal note (never shown to the customer), pushed to every console."""
+        """An internal note (never shown to the customer) on a conversation assigned to you,
+        pushed to every console."""
         text = self._text(text)
-        if not await self.convs.exists(cid):
-            raise NotFound("conversation_not_found", "unknown conversation")
+        await self._assigned_to(cid, agent)
         note = await self._note(cid, agent, text, time.time())
         await self.events.notify_agents({"type": "note", "conversation_id": cid, "note": note})
         return note
 
     async def transfer(self, cid: str, agent: Agent, to_id: Any, note: Any = None) -> dict[str, Any]:
-        if not isinstance(to_id, str) or not to_id:
-            raise ClientError("invalid_agent_id", "agent_id is required")
+        to_id = validation.agent_id(to_id)
         if note is not None:
             note = self._text(note, allow_empty=True)
         await self._assigned_to(cid, agent)
@@ -130,14 +139,22 @@ class AgentDesk:
         await self.router.drain()
         return await self.console.conversation_view(cid)
 
-    async def resolve(self, cid: str, agent: Agent, note: Any = None) -> dict[str, Any]:
-        """Back to the bot, which closes the loop ("Posso fare ancora altro per te?")."""
+    async def resolve(self, cid: str, agent: Agent, note: Any = None, seen: Any = None) -> dict[str, Any]:
+        """Back to the bot, which closes the loop ("Posso fare ancora altro per te?").
+
+        `seen` is the last event the agent saw: if the customer wrote after it, nothing is
+        resolved (409 unseen_message), so no message is left unanswered by a race."""
         if note is not None:
             note = self._text(note, allow_empty=True)
+        seen = validation.stream_id(seen)
         await self._assigned_to(cid, agent)
         now = time.time()
-        ok, assigned_at = await self.convs.resolve(cid, agent.id, now)
-        if not ok:
+        outcome, assigned_at = await self.convs.resolve(cid, agent.id, now, seen)
+        if outcome == -1:
+            raise ClientError(
+                "unseen_message", "the customer has written since: read it before resolving", 409
+            )
+        if outcome != 1:
             raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
         if assigned_at:
             await self.queue.record_handling(now - assigned_at)
@@ -163,21 +180,48 @@ class AgentDesk:
         """The agent for these credentials (the same 401 for every kind of failure)."""
         if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
             raise ClientError("invalid_credentials", "email and password are required")
-        limit = self.settings.rate_logins_per_minute
-        if not await self.stores.limits.hit("login", f"{email.strip().lower()}|{ip}", limit):
-            raise ClientError("rate_limited", "too many login attempts; retry in a minute", 429)
-        agent = await self.agents.authenticate(email, password)
+        if len(email) > 254 or len(password) > 1024:
+            raise ClientError("invalid_credentials", "wrong e-mail or password", 401)
+        settings, limits = self.settings, self.stores.limits
+        # every attempt costs a password hash: limited for everyone, per address, per account+address
+        for name, ident, limit in (
+            ("login-all", "-", settings.rate_logins_global_per_minute),
+            ("login-ip", ip, settings.rate_logins_per_ip_per_minute),
+            ("login", f"{email.strip().lower()}|{ip}", settings.rate_logins_per_minute),
+        ):
+            wait = await limits.hit(name, ident, limit)
+            if wait is not None:
+                raise RateLimited("too many login attempts; retry later", wait)
+        if self._hashing.locked() and self._waiting >= LOGIN_QUEUE:
+            raise RateLimited("too many logins at this moment; retry in a second", 1)
+        self._waiting += 1
+        try:
+            async with self._hashing:  # a few password hashes at a time: CPU and memory stay bounded
+                agent = await self.agents.authenticate(email, password)
+        finally:
+            self._waiting -= 1
         if agent is None:
             raise ClientError("invalid_credentials", "wrong e-mail or password", 401)
         return agent
 
-    def subscribe(self, agent: Agent, post: Callable[[dict], None]) -> Callable[[], None]:
+    async def sign_out(self, agent: Agent, token: dict[str, Any]) -> None:
+        """Revoke this token; the agent's open consoles re-check theirs at once."""
+        await self.auth.sign_out(token)
+        await self.events.notify_agent(agent.id, {"type": REVOKED})
+
+    def subscribe(
+        self, agent: Agent, post: Callable[[dict], None], recheck: Callable[[], Awaitable[None]]
+    ) -> Callable[[], None]:
         """Live frames for an agent's console: notices for them or for everyone, the events of
         their conversations and of conversations waiting for a person (queued or offline), and
-        their customers typing. Returns the function that unsubscribes."""
+        their customers typing. A revocation (sign-out, disabled, new password) makes the socket
+        `recheck` its token at once. Returns the function that unsubscribes."""
 
         async def on_bus(message: BusMessage) -> None:
-            if isinstance(message, EventStored):
+            if isinstance(message, AgentNotice) and message.message.get("type") == REVOKED:
+                if message.agent_id == agent.id:
+                    await recheck()
+            elif isinstance(message, EventStored):
                 if message.agent_id == agent.id or message.status in ("queued", "offline"):
                     post(
                         {"type": "event", "conversation_id": message.conversation_id, "event": message.event}

@@ -47,10 +47,23 @@ class Auth:
         token = self.signer.sign("agent", {"sub": agent.id, "ver": agent.token_version}, ttl=self.agent_ttl)
         return {"token": token, "expires_at": int(time.time() + self.agent_ttl), "agent": agent.public()}
 
-    async def agent(self, token: str | None) -> Agent:
-        """The agent of a valid token; disabled agents and old token versions are refused."""
+    async def agent_session(self, token: str | None) -> tuple[Agent, dict[str, Any]]:
+        """The agent of a valid token, and the token's claims. This is the one place an agent's
+        token is checked: expired, revoked (logout), disabled agents and old token versions
+        (password changed) are refused — on every request and, periodically, on open sockets."""
         payload = self.signer.verify(token, "agent")
         agent = await self.agents.get(str(payload.get("sub") or ""))
         if agent is None or agent.disabled or payload.get("ver") != agent.token_version:
             raise TokenError("token no longer valid")
-        return agent
+        if await self.agents.token_revoked(str(payload.get("jti") or "")):
+            raise TokenError("signed out")
+        return agent, payload
+
+    async def agent(self, token: str | None) -> Agent:
+        return (await self.agent_session(token))[0]
+
+    async def sign_out(self, payload: dict[str, Any]) -> None:
+        """Revoke one token (its `jti`) until it would have expired anyway."""
+        left = float(payload.get("exp") or 0) - time.time()
+        if payload.get("jti") and left > 0:
+            await self.agents.revoke_token(str(payload["jti"]), left)

@@ -180,6 +180,12 @@ class BotBridge:
         finally:
             typing.cancel()
         events, buttons = bot_events(items)
+        if not events:
+            # Every customer message gets an answer in this assistant; none at all means a part
+            # of it failed (e.g. the action server is down: Rasa then answers 200 with []).
+            log.warning("Rasa answered nothing for conversation %s (is the action server up?)", cid)
+            await self._hand_off_instead(cid, turn_eid, str(turn.get("text") or ""))
+            return
         await self._finish(cid, turn_eid, events, buttons)
 
     async def _hand_off_instead(self, cid: str, turn_eid: str, text: str) -> None:

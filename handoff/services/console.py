@@ -118,9 +118,10 @@ class ConsoleQueries:
         return out
 
     async def conversation_detail(self, cid: str) -> dict[str, Any]:
-        """Transcript, case card, notes and the customer's history."""
+        """Transcript, case card, notes and the customer's history: for conversations handed off to
+        the team. A chat that only ever talked to the bot is not the team's to read."""
         conv = await self.convs.get(cid)
-        if conv is None:
+        if conv is None or not conv.handed_off:
             raise NotFound("conversation_not_found", "unknown conversation")
         mood = conv.mood or conv.summary.get("mood")
         case_card = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from handoff import validation
 from handoff.bus import BusMessage, EventStored, Typing, Wake
-from handoff.errors import ClientError, NotFound
+from handoff.errors import ClientError, NotFound, RateLimited
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.events import Events
@@ -26,10 +26,9 @@ class Customers:
 
     async def start(self, visitor_token: Any, ip: str) -> dict[str, str]:
         """A new conversation and its tokens; a returning browser keeps its visitor id."""
-        if not await self.limits.hit("conv", ip or "-", self.settings.rate_conversations_per_minute):
-            raise ClientError(
-                "rate_limited", "too many new conversations from this address; retry in a minute", 429
-            )
+        wait = await self.limits.hit("conv", ip or "-", self.settings.rate_conversations_per_minute)
+        if wait is not None:
+            raise RateLimited("too many new conversations from this address; retry in a minute", wait)
         visitor_id = self.auth.visitor_of(visitor_token)
         cid = await self.convs.create(visitor_id)
         return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
@@ -62,8 +61,9 @@ class Customers:
                     "invalid_payload", "payload must be one of the buttons of the latest bot message"
                 )
             text = text or str(button.get("title") or payload)
-        if not await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute):
-            raise ClientError("rate_limited", "too many messages; slow down a little", 429)
+        wait = await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute)
+        if wait is not None:
+            raise RateLimited("too many messages; slow down a little", wait)
         event = {"type": "message", "from": "customer", "text": text, "client_id": client_id}
         turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
         # the pending bot turn is recorded atomically with the message (if in bot mode then)

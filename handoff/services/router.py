@@ -16,6 +16,7 @@ from bot.problems import Registry
 from handoff import policy, validation
 from handoff.errors import ClientError, NotFound
 from handoff.ids import is_ticket_id
+from handoff.responses import Responses
 from handoff.services.console import ConsoleQueries
 from handoff.services.events import Events
 from handoff.settings import Settings
@@ -34,8 +35,10 @@ class Router:
         events: Events,
         console: ConsoleQueries,
         registry: Registry,
+        responses: Responses,
     ):
         self.settings = settings
+        self.responses = responses
         self.convs = stores.conversations
         self.agents = stores.agents
         self.tickets = stores.tickets
@@ -328,13 +331,17 @@ class Router:
                     requeued += 1
                     position = await self.queue.position(cid) or 1
                     await self.convs.set_fields(cid, {"queue_position": position})
+                    wait = await self.wait(position)
+                    # the customer is told in words (domain.yml), then the hand-off state changes
+                    told = self.responses.render("utter_hub_agent_unavailable", agent_name=agent.name, **wait)
+                    await self.events.emit_after_bot_turn(cid, {"type": "message", "from": "bot", **told})
                     await self.events.emit_after_bot_turn(
                         cid,
                         {
                             "type": "handoff",
                             "status": "queued",
                             "ticket_id": conv.ticket_id or None,
-                            **await self.wait(position),
+                            **wait,
                             "reason": "agent_unavailable",
                         },
                     )

@@ -256,6 +256,13 @@ class AgentStore:
             return None
         return agent
 
+    async def revoke_token(self, jti: str, seconds: float) -> None:
+        """A signed-out token stays refused until it would have expired."""
+        await self.r.set(self.k.revoked_token(jti), "1", px=max(1, int(seconds * 1000)))
+
+    async def token_revoked(self, jti: str) -> bool:
+        return bool(jti) and bool(await self.r.exists(self.k.revoked_token(jti)))
+
     # presence -----------------------------------------------------------
     async def set_presence(self, aid: str, status: str, now: float | None = None) -> None:
         if status not in PRESENCE:
@@ -266,6 +273,11 @@ class AgentStore:
             await self.mark_gone(aid, now)
         else:
             await self._seen(aid, now)
+
+    async def touch(self, aid: str, now: float | None = None) -> None:
+        """A sign of life from the agent outside a console (e.g. claiming over the API): the
+        heartbeat time-out and the grace period count from now."""
+        await self._seen(aid, time.time() if now is None else now)
 
     async def mark_gone(self, aid: str, now: float | None = None) -> None:
         """The agent's console went away: offline from now on, the grace period starts now."""

@@ -7,15 +7,12 @@ hub processes can race on a conversation and the outcome is still exact.
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
 from handoff.ids import new_conversation_id
 from handoff.store.keys import Keys
 from handoff.store.records import Appended, Conversation, Stored, loads
-
-STREAM_ID_RE = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 # Shared by the scripts that add to the stream: store one event body, return its id.
 # `stamped` gives a waiting event (stored without `ts`) the time it is really stored, so clients
@@ -215,10 +212,18 @@ redis.call('HSET', KEYS[1], 'agent_id', ARGV[3], 'assigned_at', ARGV[4], 'previo
 return 1
 """
 
-# KEYS: conv, agent convs, agent resolved   ARGV: cid, aid, now, ttl
+# KEYS: conv, agent convs, agent resolved, events   ARGV: cid, aid, now, ttl, seen event id or ''
+# Refuses (-1) when the customer wrote after the last event the agent saw: that message would
+# otherwise be resolved unanswered.
 RESOLVE = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'assigned' then return {0, ''} end
 if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return {0, ''} end
+if ARGV[5] ~= '' then
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[4], '(' .. ARGV[5], '+')) do
+    local ok, ev = pcall(cjson.decode, entry[2][2])
+    if ok and ev['type'] == 'message' and ev['from'] == 'customer' then return {-1, ''} end
+  end
+end
 local assigned_at = redis.call('HGET', KEYS[1], 'assigned_at') or ''
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'last_agent_id', ARGV[2], 'resolved_at', ARGV[3],
@@ -382,7 +387,10 @@ class ConversationStore:
     async def events(
         self, cid: str, after: str | None = None, count: int | None = None
     ) -> list[dict[str, Any]]:
-        start = f"({after}" if after else "-"
+        """The events after stream id `after` (all when None)."""
+        start = _next_id(after) if after else "-"
+        if start is None:
+            return []  # nothing can come after the largest id
         rows = await self.r.xrange(self.k.events(cid), min=start, max="+", count=count)
         return [_event(eid, fields) for eid, fields in rows]
 
@@ -528,14 +536,17 @@ class ConversationStore:
             )
         )
 
-    async def resolve(self, cid: str, aid: str, now: float | None = None) -> tuple[bool, float | None]:
-        """Back to the bot if assigned to `aid`: (done?, when it had been assigned)."""
+    async def resolve(
+        self, cid: str, aid: str, now: float | None = None, seen: str | None = None
+    ) -> tuple[int, float | None]:
+        """Back to the bot if assigned to `aid`: (1 done / 0 not assigned to aid / -1 the customer
+        wrote after event `seen`, when it had been assigned)."""
         now = time.time() if now is None else now
-        ok, assigned_at = await self._resolve(
-            keys=[self.k.conv(cid), self.k.agent_convs(aid), self.k.agent_resolved(aid)],
-            args=[cid, aid, now, self.ttl],
+        outcome, assigned_at = await self._resolve(
+            keys=[self.k.conv(cid), self.k.agent_convs(aid), self.k.agent_resolved(aid), self.k.events(cid)],
+            args=[cid, aid, now, self.ttl, seen or ""],
         )
-        return bool(int(ok)), (float(assigned_at) if assigned_at else None)
+        return int(outcome), (float(assigned_at) if assigned_at else None)
 
     # indexes ------------------------------------------------------------------------
     async def index_email(self, cid: str, email: str, now: float) -> None:
@@ -554,6 +565,14 @@ class ConversationStore:
 
     async def resolved_ids(self, aid: str, limit: int = 50) -> list[str]:
         return await self.r.zrevrange(self.k.agent_resolved(aid), 0, limit - 1)
+
+
+def _next_id(eid: str) -> str | None:
+    """The smallest stream id after `eid` ("ms-seq", each part below 2**64), or None."""
+    ms, seq = (int(part) for part in eid.split("-"))
+    if seq < 2**64 - 1:
+        return f"{ms}-{seq + 1}"
+    return f"{ms + 1}-0" if ms < 2**64 - 1 else None
 
 
 def _event(eid: str, fields: dict[str, str]) -> dict[str, Any]:

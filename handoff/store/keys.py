@@ -70,6 +70,9 @@ class Keys:
     def agent_sockets(self, aid: str) -> str:
         return f"{self.p}agent:{aid}:sockets"
 
+    def revoked_token(self, jti: str) -> str:
+        return f"{self.p}token-revoked:{jti}"
+
     def agent_resolved(self, aid: str) -> str:
         return f"{self.p}agent:{aid}:resolved"
 

@@ -11,8 +11,8 @@ class RateLimiter:
         self.k = keys
         self.window = window
 
-    async def hit(self, name: str, ident: str, limit: int, now: float | None = None) -> bool:
-        """Count one hit; True while within `limit` per window."""
+    async def hit(self, name: str, ident: str, limit: int, now: float | None = None) -> float | None:
+        """Count one hit; None while within `limit` per window, else the seconds until it resets."""
         now = time.time() if now is None else now
         bucket = int(now // self.window)
         key = self.k.rate(name, ident, bucket)
@@ -20,4 +20,6 @@ class RateLimiter:
         pipe.incr(key)
         pipe.expire(key, self.window * 2)
         count, _ = await pipe.execute()
-        return int(count) <= limit
+        if int(count) <= limit:
+            return None
+        return (bucket + 1) * self.window - now

@@ -29,7 +29,7 @@ async def hub(monkeypatch):
     server = TestServer(stand_in.app(), host="127.0.0.1")
     await server.start_server()
     monkeypatch.setenv("HUB_URL", str(server.make_url("")).rstrip("/"))
-    monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token")
+    monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token-4f9a2c7e")
     yield stand_in
     await server.close()
 
@@ -41,5 +41,5 @@ def hub_down(monkeypatch):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("HUB_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token")
+    monkeypatch.setenv("HUB_INTERNAL_TOKEN", "test-internal-token-4f9a2c7e")
     monkeypatch.setenv("HUB_TIMEOUT", "1")

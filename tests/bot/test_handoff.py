@@ -20,7 +20,7 @@ async def test_request_human_mid_form_carries_what_was_gathered(hub):
     )
     await ActionHandoff().run(dispatcher, tracker, DOMAIN)
     request = hub.last("handoff")
-    assert request["auth"] == "Bearer test-internal-token"
+    assert request["auth"] == "Bearer test-internal-token-4f9a2c7e"
     assert request["cid"] == "conv-test-1"
     assert request["body"]["reason"] == "request_human"
     assert request["body"]["summary"]["order_number"] == "1234567"

@@ -30,8 +30,8 @@ def stack(tmp_path_factory):
         rasa_port=free_port(),
         actions_port=free_port(),
         extra_env={
-            "HUB_INTERNAL_TOKEN": "e2e-internal-token",
-            "HUB_SECRET": "e2e-secret-" + os.urandom(8).hex(),
+            "HUB_INTERNAL_TOKEN": "e2e-internal-" + os.urandom(12).hex(),
+            "HUB_SECRET": "e2e-secret-" + os.urandom(16).hex(),
             "DEMO_AGENT_PASSWORD": "sportello-demo",
             "RASA_TIMEOUT": "30",
         },

@@ -165,7 +165,7 @@ def test_out_of_scope_twice_in_the_middle_of_a_case_reaches_a_person_with_the_ca
         handoff = [e for e in evts if e.get("type") == "handoff"][-1]
         assert handoff["status"] in {"assigned", "queued", "offline"}
         ticket = handoff["ticket_id"]
-        internal = {"Authorization": "Bearer e2e-internal-token"}
+        internal = {"Authorization": f"Bearer {stack.env['HUB_INTERNAL_TOKEN']}"}
         found = client.get(f"/v1/internal/tickets/{ticket}", headers=internal)
         assert found.status_code == 200, found.text
         summary = found.json()["summary"]

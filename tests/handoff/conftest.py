@@ -58,6 +58,8 @@ def settings(redis_server, fake_rasa) -> Settings:
         rate_conversations_per_minute=1000,
         rate_messages_per_minute=1000,
         rate_logins_per_minute=1000,
+        rate_logins_per_ip_per_minute=1000,
+        rate_logins_global_per_minute=1000,
     )
 
 

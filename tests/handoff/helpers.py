@@ -17,7 +17,7 @@ from handoff.settings import Settings
 from handoff.store import AgentStore, Keys
 from tools.processes import free_port
 
-INTERNAL_TOKEN = "test-internal-token"
+INTERNAL_TOKEN = "test-internal-token-4f9a2c7e"
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 PASSWORD = "correct-horse-battery"
 

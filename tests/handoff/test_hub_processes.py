@@ -131,7 +131,7 @@ def test_serve_refuses_bad_configuration(hub_env):
         check=False,
     )
     assert result.returncode == 2
-    assert "HUB_SECRET must be at least 16 characters" in result.stderr
+    assert "HUB_SECRET must be at least 32 characters" in result.stderr
 
 
 async def test_customer_on_one_process_agent_on_another(hub_env, fake_rasa):

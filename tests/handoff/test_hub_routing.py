@@ -220,7 +220,12 @@ async def test_dropped_agent_keeps_conversations_for_the_grace_period(make_hub):
         )
         assigned = await ws_recv(marco_ws, lambda m: m["type"] == "assigned", timeout=5)
         assert assigned["conversation"]["id"] == conv["conversation_id"]
-    statuses = [(e["status"], e.get("reason")) for e in await hub.events(conv) if e["type"] == "handoff"]
+    transcript = await hub.events(conv)
+    statuses = [(e["status"], e.get("reason")) for e in transcript if e["type"] == "handoff"]
+    # the customer is told in words why someone else will answer, before the queue banner moves
+    told = next(i for i, e in enumerate(transcript) if e.get("from") == "bot")
+    assert transcript[told]["text"].startswith("TEST Serena is gone, queued at 1")
+    assert transcript[told + 1]["type"] == "handoff" and transcript[told + 1]["reason"] == "agent_unavailable"
     assert statuses == [
         ("assigned", "problem"),
         ("queued", "agent_unavailable"),

@@ -241,7 +241,10 @@ def test_redaction_of_emails_and_cards(caplog):
 
 
 def test_settings_from_env_errors_are_clear():
-    base = {"HUB_INTERNAL_TOKEN": "t", "HUB_SECRET": "s" * 32}
+    base = {
+        "HUB_INTERNAL_TOKEN": "Jq2v-8Rk3_xT5wLmZ0aYc4Nd",
+        "HUB_SECRET": "k7Qp2-Zx9Lw4_Rt6Yb1Vn8Mc3Hf5Gd0Se2Ju",
+    }
     settings = Settings.from_env(base)
     assert (settings.port, settings.retention_days, settings.key_prefix) == (
         8080,
@@ -250,9 +253,16 @@ def test_settings_from_env_errors_are_clear():
     )
     assert settings.business_hours.windows is None
     with pytest.raises(SettingsError, match="HUB_SECRET is required"):
-        Settings.from_env({"HUB_INTERNAL_TOKEN": "t"})
+        Settings.from_env({"HUB_INTERNAL_TOKEN": base["HUB_INTERNAL_TOKEN"]})
     with pytest.raises(SettingsError, match="HUB_INTERNAL_TOKEN"):
-        Settings.from_env({"HUB_SECRET": "s" * 32})
+        Settings.from_env({"HUB_SECRET": base["HUB_SECRET"]})
+    # weak secrets are refused, however long: tokens signed with them could be forged
+    with pytest.raises(SettingsError, match="HUB_SECRET must be at least 32 characters with at least 12"):
+        Settings.from_env({**base, "HUB_SECRET": "a" * 64})
+    with pytest.raises(SettingsError, match="HUB_SECRET must be at least 32"):
+        Settings.from_env({**base, "HUB_SECRET": "short-but-varied-1234"})
+    with pytest.raises(SettingsError, match="HUB_INTERNAL_TOKEN must be at least 24"):
+        Settings.from_env({**base, "HUB_INTERNAL_TOKEN": "x"})
     for name, value in [
         ("HUB_PORT", "eighty"),
         ("RASA_TIMEOUT", "soon"),

@@ -30,8 +30,8 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> RedisServer:
-        self.dir = Path(tempfile.mkdtemp(prefix="sportello-redis-"))
-        self.port = free_port()
+        self.dir = self.dir or Path(tempfile.mkdtemp(prefix="sportello-redis-"))
+        self.port = self.port or free_port()
         self.process = subprocess.Popen(
             redis_argv(self.executable, self.port, self.dir, self.appendonly),
             stdout=subprocess.DEVNULL,
@@ -61,6 +61,19 @@ class RedisServer:
             reader = sock.makefile("rb")
             return _read_reply(reader)
 
+    def crash(self) -> None:
+        """Die like a crashed server (SIGKILL): what AOF has not written yet is lost."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def shut_down(self) -> None:
+        """Stop as an operator would (SIGTERM: the AOF is flushed); `start()` again brings the same
+        data back on the same port."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -75,6 +88,7 @@ class RedisServer:
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+        self.port = None
 
     def __enter__(self) -> RedisServer:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self.start()
