@@ -35,6 +35,7 @@ class ProblemType:
     skill: str
     policy: Optional[str] = None
     solver: Optional[str] = None
+    apologise: bool = True  # False for a request (a return, a change): nothing went wrong
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def parse(data: Any, source: str = "bot/problems.yml") -> Registry:
             raise RegistryError(f"{where}: the name must be an intent name (lower case, digits, _)")
         if not isinstance(entry, dict):
             raise RegistryError(f"{where}: expected label, skill, policy?, solver?")
-        unknown = set(entry) - {"label", "skill", "policy", "solver"}
+        unknown = set(entry) - {"label", "skill", "policy", "solver", "apologise"}
         if unknown:
             raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         skill = _text(entry, "skill", where)
@@ -124,6 +125,9 @@ def parse(data: Any, source: str = "bot/problems.yml") -> Registry:
         policy = _text(entry, "policy", where, required=False)
         if policy is not None and not policy.startswith("utter_"):
             raise RegistryError(f"{where}: policy must name a response (utter_…)")
+        apologise = entry.get("apologise", True)
+        if not isinstance(apologise, bool):
+            raise RegistryError(f"{where}: apologise must be true or false")
         problems.append(
             ProblemType(
                 intent=intent,
@@ -131,6 +135,7 @@ def parse(data: Any, source: str = "bot/problems.yml") -> Registry:
                 skill=skill,
                 policy=policy,
                 solver=solver,
+                apologise=apologise,
             )
         )
     moods = []

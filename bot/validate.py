@@ -8,7 +8,7 @@ cannot know better:
   (``utter_hub_*`` and the ``utter_handoff_*`` it shares with the bot), or agents send it
   from the console (``utter_canned_*``);
 * an intent with no training examples because only the hub triggers it
-  (``handoff_resolved``, through Rasa's ``trigger_intent`` API).
+  (``handoff_resolved`` and ``case_detail``, through Rasa's ``trigger_intent`` API).
 
 This script runs the same checks as ``rasa data validate`` and accepts those warnings
 only after proving each explanation (the response name really appears in the code that
@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTERNAL_INTENTS = {"handoff_resolved"}
+EXTERNAL_INTENTS = {"handoff_resolved", "case_detail"}
 UNUSED_RESPONSE = re.compile(r"The utterance '([^']+)' is not used in any story or rule\.")
 NO_EXAMPLES = re.compile(r"The intent '([^']+)' is listed in the domain file, but is not found in the NLU")
 

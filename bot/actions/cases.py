@@ -6,7 +6,6 @@ the problem registry (bot/problems.yml).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,11 +17,11 @@ from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.handoff import perform_handoff
 from bot.actions.orders import NO_ORDER_NUMBER, check_order_number
 from bot.actions.tracker import latest_entity_values, latest_intent, noted
+from bot.patterns import extract_email
 from bot.problems import FRUSTRATED, registry
 
 # A first message at least this long already tells the story: it is not asked again.
 STORY_MIN_WORDS = 8
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 CASE_SLOTS = (
     "order_number",
     "description",
@@ -39,8 +38,44 @@ CASE_SLOTS = (
 )
 
 
+def customer_text(tracker: Tracker) -> str:
+    """What the customer wrote in the latest message ('' for a button's payload such as /item_damaged)."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    return "" if text.startswith("/") else text
+
+
+def another_order(tracker: Tracker) -> str | None:
+    """The other order or product the latest message names while a case about an order is open."""
+    number = tracker.get_slot("order_number")
+    if not tracker.active_loop_name or not number or number == NO_ORDER_NUMBER:
+        return None
+    for other in latest_entity_values(tracker, "order_number"):
+        if other != number:
+            return other
+    product = (tracker.get_slot("order_product") or "").lower()
+    for other in latest_entity_values(tracker, "product"):
+        if product and other.lower() not in product:
+            return other
+    return None
+
+
+def note_another_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """A case is about one order. When the latest message names another one while a case is open,
+    whatever the message was understood as (a problem, a yes, a no, nothing at all), the other order
+    goes on this case's card for the agent, the customer is told so, and this case is not touched.
+    None when the message names no other order; said once per message."""
+    other = another_order(tracker)
+    if other is None:
+        return None
+    note = f"il cliente segnala anche l'ordine/articolo {other}: «{customer_text(tracker)}»"
+    if note in (tracker.get_slot("bot_tried") or []):
+        return []
+    dispatcher.utter_message(response="utter_one_case_at_a_time")
+    return [SlotSet("bot_tried", noted(tracker, note))]
+
+
 class ActionStartCase(Action):
-    """Acknowledge the specific problem, apologise once, and open the case."""
+    """Acknowledge the specific problem, apologise once (problems only, not requests), open the case."""
 
     def name(self) -> str:
         """The action's name in domain.yml."""
@@ -50,6 +85,9 @@ class ActionStartCase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Say the acknowledgement and the apology; remember the customer's own words."""
+        other = note_another_order(dispatcher, tracker)
+        if other is not None:
+            return other
         problems = registry()
         problem = problems.problem(latest_intent(tracker)) or problems.problem(
             tracker.get_slot("problem_type")
@@ -70,7 +108,7 @@ class ActionStartCase(Action):
         )
 
         dispatcher.utter_message(response=f"utter_ack_{problem.intent}")
-        if problem.intent not in apologised:
+        if problem.apologise and problem.intent not in apologised:
             dispatcher.utter_message(response="utter_apologise")
             apologised.append(problem.intent)
         if problem.policy:
@@ -79,9 +117,9 @@ class ActionStartCase(Action):
             if note not in tried:
                 events.append(SlotSet("bot_tried", [*tried, note]))
 
-        text = (tracker.latest_message.get("text") or "").strip()
+        text = customer_text(tracker)
         events += [SlotSet("problem_type", problem.intent), SlotSet("apologised_for", apologised)]
-        if not same_problem or not tracker.get_slot("customer_words"):
+        if text and (not same_problem or not tracker.get_slot("customer_words")):
             events.append(SlotSet("customer_words", text))
         if len(text.split()) >= STORY_MIN_WORDS:
             events.append(SlotSet("description", text))
@@ -95,6 +133,13 @@ class ValidateProblemReportForm(FormValidationAction):
         """The validator's name (rasa-sdk pairs it with problem_report_form)."""
         return "validate_problem_report_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate as usual; a second order named in the answer is noted, never merged."""
+        events = await super().run(dispatcher, tracker, domain)
+        return events + (note_another_order(dispatcher, tracker) or [])
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -102,11 +147,15 @@ class ValidateProblemReportForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """A frustrated customer is asked only for the order; the e-mail only when the store lacks it."""
+        """A frustrated customer is asked only for the order; the e-mail only when the store lacks it;
+        the summary only when the case goes to a person (not when the bot can do it itself)."""
         if tracker.get_slot("mood") == FRUSTRATED:
             return ["order_number"]
         slots = ["order_number", "description"]
         order = tracker.get_slot("order") or {}
+        problem = registry().problem(tracker.get_slot("problem_type"))
+        if problem is not None and problem.solver and can_solve(problem.solver, order):
+            return slots
         if not order.get("email"):
             slots.append("email")
         slots.append("summary_confirmed")
@@ -144,11 +193,11 @@ class ValidateProblemReportForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Accept a plausible e-mail address, else ask again."""
-        match = EMAIL.search(str(slot_value or ""))
-        if not match:
+        email = extract_email(slot_value)
+        if not email:
             dispatcher.utter_message(response="utter_email_invalid")
             return {"email": None}
-        return {"email": match.group(0).lower()}
+        return {"email": email}
 
     async def validate_summary_confirmed(
         self,
@@ -209,8 +258,14 @@ async def change_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
 
 # What the bot can solve itself, named by a problem type's `solver` in bot/problems.yml:
-# each returns (solved?, notes for the agent's case card).
+# each returns (solved?, notes for the agent's case card). SOLVABLE says, from the order, whether
+# the bot will be able to (then no summary "per il collega" is shown: nobody else gets the case).
 SOLVERS = {"delivery_change": change_delivery}
+SOLVABLE = {"delivery_change": lambda order: bool(order.get("delivery_change_allowed"))}
+
+
+def can_solve(solver: str, order: dict[str, Any]) -> bool:
+    return bool(order) and SOLVABLE[solver](order)
 
 
 class ActionSubmitProblemReport(Action):

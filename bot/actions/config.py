@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DEMO_ORDERS = Path(__file__).resolve().parent / "api" / "demo_orders.json"
 
@@ -58,3 +60,21 @@ class Settings:
             order_api_token=os.environ.get("ORDER_API_TOKEN", ""),
             order_api_timeout=_float("ORDER_API_TIMEOUT", 5.0),
         )
+
+
+def today() -> date:
+    """Today's date in the shop's time zone (`SHOP_TIMEZONE`, default Europe/Rome).
+
+    `SPORTELLO_TODAY` (an ISO date) pins it, for tests and demos that must not depend on the day.
+    """
+    pinned = os.environ.get("SPORTELLO_TODAY", "").strip()
+    if pinned:
+        try:
+            return date.fromisoformat(pinned)
+        except ValueError as exc:
+            raise ConfigError(f"SPORTELLO_TODAY must be a date like 2026-11-24, not {pinned!r}") from exc
+    zone = os.environ.get("SHOP_TIMEZONE", "").strip() or "Europe/Rome"
+    try:
+        return datetime.now(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"SHOP_TIMEZONE={zone!r} is not a known time zone") from exc

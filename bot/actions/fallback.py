@@ -7,6 +7,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.cases import note_another_order
 from bot.actions.handoff import perform_handoff
 from bot.actions.tracker import user_events
 from bot.problems import FRUSTRATED
@@ -54,6 +55,9 @@ class ActionHandleFallback(Action):
         if in_form and tracker.get_slot("requested_slot") == "description":
             # Asked for the story, any text is the story, even one the classifier cannot place.
             return [SlotSet("description", tracker.latest_message.get("text"))]
+        other = note_another_order(dispatcher, tracker)
+        if other is not None:  # understood after all: it is about another order
+            return other
         angry = any(
             e.get("entity") == "mood" and e.get("value") == FRUSTRATED
             for e in tracker.latest_message.get("entities") or []
@@ -83,6 +87,9 @@ class ActionHandleOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Explain the scope, or hand off with reason ``fallback`` (also in the middle of a form)."""
+        other = note_another_order(dispatcher, tracker)
+        if other is not None:  # not out of scope: it is about another order
+            return other
         if intents_since_last_handoff(tracker, OUT_OF_SCOPE) >= 2:
             dispatcher.utter_message(response="utter_out_of_scope_handoff")
             events = await perform_handoff(dispatcher, tracker, "fallback")

@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.api.hub import HubClient, HubUnavailable
-from bot.actions.tracker import latest_intent, user_events
+from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
+from bot.actions.tracker import latest_entity_values, latest_intent, user_events
+from bot.patterns import extract_order_number
 from bot.problems import FRUSTRATED
 
 logger = logging.getLogger(__name__)
@@ -93,7 +95,8 @@ async def perform_handoff(
 ) -> list[EventType]:
     """Ask the hub for a person and tell the customer the outcome, from domain responses.
 
-    The hub decides the priority (a frustrated customer goes first) and the wait in minutes.
+    The hub decides the priority (a frustrated customer goes first) and the wait: `wait` is its
+    phrase for the minutes ("circa un minuto", "circa 3 minuti"), from domain.yml's utter_wait_*.
     """
     hub = hub or HubClient.from_settings()
     try:
@@ -110,6 +113,7 @@ async def perform_handoff(
         "ticket_id": result.get("ticket_id") or "",
         "queue_position": result.get("queue_position") or 1,
         "eta_minutes": result.get("eta_minutes") or 1,
+        "wait": result.get("wait") or "",
     }
     dispatcher.utter_message(response=f"utter_handoff_{status}", **values)
     return [
@@ -134,3 +138,42 @@ class ActionHandoff(Action):
         if reason == "request_human":
             dispatcher.utter_message(response="utter_request_human_ack")
         return await perform_handoff(dispatcher, tracker, reason)
+
+
+class ActionAddCaseDetail(Action):
+    """A customer waiting for a person wrote an order number or an e-mail: it goes on the case card
+    (the order looked up, with the customer's name), silently — the hub has acknowledged already."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_add_case_detail"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Look the order up and add what the case card lacks at the hub."""
+        detail: dict[str, Any] = {}
+        events: list[EventType] = []
+        number = next(iter(latest_entity_values(tracker, "order_number")), None)
+        number = extract_order_number(number) if number else None
+        if number:
+            detail["order_number"] = number
+            try:
+                order = await get_order_store().get(number)
+            except OrderStoreUnavailable:
+                order = None
+            if order is not None:
+                detail.update(order=order.as_slot(), customer_name=order.customer_name, email=order.email)
+                events += [SlotSet("order", order.as_slot()), SlotSet("order_product", order.product)]
+            events.append(SlotSet("order_number", number))
+        email = next(iter(latest_entity_values(tracker, "email")), None)
+        if email:
+            detail["email"] = email.lower()
+            events.append(SlotSet("email", email.lower()))
+        detail = {k: v for k, v in detail.items() if v}
+        if detail:
+            try:
+                await HubClient.from_settings().handoff(tracker.sender_id, "problem", detail)
+            except HubUnavailable as exc:
+                logger.warning("case detail of %s not stored: %s", tracker.sender_id, exc)
+        return events

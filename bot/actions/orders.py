@@ -9,8 +9,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.api.orders import OrderStoreUnavailable, extract_order_number, get_order_store
+from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.tracker import latest_intent, noted
+from bot.patterns import extract_order_number
 
 NO_ORDER_NUMBER = "-"
 MAX_ORDER_ATTEMPTS = 2
@@ -55,8 +56,10 @@ async def check_order_number(
             }
         dispatcher.utter_message(response="utter_order_not_found", order_number=number)
         return {"order_number": None, "order_lookup_failures": failures}
-    if reflect:
-        dispatcher.utter_message(response=f"utter_order_found_{order.status}", **order.template_values())
+    already = (tracker.get_slot("order") or {}).get("number") == number  # told a moment ago
+    if reflect and not already:
+        found = "late" if order.is_late else order.status
+        dispatcher.utter_message(response=f"utter_order_found_{found}", **order.template_values())
     return {
         "order_number": number,
         "order": order.as_slot(),
@@ -108,10 +111,19 @@ class ActionCheckOrderStatus(Action):
         if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
             return [SlotSet("order_number", None)]
-        dispatcher.utter_message(response=f"utter_order_status_{order.status}", **order.template_values())
-        dispatcher.utter_message(response="utter_offer_human")
-        return [
-            SlotSet("order", order.as_slot()),
-            SlotSet("order_product", order.product),
-            SlotSet("bot_tried", noted(tracker, f"comunicato lo stato dell'ordine {number}")),
-        ]
+        events: list[EventType] = [SlotSet("order", order.as_slot()), SlotSet("order_product", order.product)]
+        if order.is_late:
+            # The date has passed (in the shop's time zone): say it is late, apologise once for it,
+            # and offer the late-delivery case.
+            dispatcher.utter_message(response="utter_order_status_late", **order.template_values())
+            apologised = list(tracker.get_slot("apologised_for") or [])
+            if "delivery_late" not in apologised:
+                dispatcher.utter_message(response="utter_apologise")
+                events.append(SlotSet("apologised_for", [*apologised, "delivery_late"]))
+            dispatcher.utter_message(response="utter_offer_late_path")
+            note = f"comunicato che l'ordine {number} è in ritardo (consegna prevista il {order.template_values()['delivery_date']})"
+        else:
+            dispatcher.utter_message(response=f"utter_order_status_{order.status}", **order.template_values())
+            dispatcher.utter_message(response="utter_offer_human")
+            note = f"comunicato lo stato dell'ordine {number}"
+        return [*events, SlotSet("bot_tried", noted(tracker, note))]

@@ -1,4 +1,4 @@
-"""Returning customers: back to the same agent with the earlier case."""
+"""Returning customers: back to the same case, once the customer shows it is theirs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.api.hub import HubClient, HubUnavailable
 from bot.actions.handoff import perform_handoff
+from bot.actions.tracker import user_events
+from bot.patterns import extract_email, extract_order_number
 
 TICKET = re.compile(r"(?<![A-Za-z0-9])([Tt](?=[A-Za-z0-9]{0,7}[0-9])[A-Za-z0-9]{8})(?![A-Za-z0-9])")
 NO_TICKET = "-"
@@ -23,12 +25,45 @@ def extract_ticket_id(text: Any) -> Optional[str]:
     return match.group(1).upper() if match else None
 
 
+def visitor_of(tracker: Tracker) -> str:
+    """The browser the customer writes from (the hub sends it as message metadata)."""
+    for event in reversed(user_events(tracker)):
+        visitor = (event.get("metadata") or {}).get("visitor_id")
+        if visitor:
+            return str(visitor)
+    return ""
+
+
+def proves(text: Any, ticket: dict[str, Any]) -> bool:
+    """Whether ``text`` carries the e-mail or the order number recorded on the ticket."""
+    email = extract_email(str(text or ""))
+    number = extract_order_number(str(text or ""))
+    return bool(
+        (email and ticket.get("email") and email == str(ticket["email"]).lower())
+        or (number and ticket.get("order_number") and number == str(ticket["order_number"]))
+    )
+
+
 class ValidateTicketForm(FormValidationAction):
-    """Asks for the ticket code; "non ce l'ho" is a fine answer."""
+    """Asks for the ticket code ("non ce l'ho" is a fine answer) and, to reopen someone's case with
+    its history, for the e-mail or the order number on it — unless they write from the same browser."""
 
     def name(self) -> str:
         """The validator's name (rasa-sdk pairs it with ticket_form)."""
         return "validate_ticket_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The proof is asked only for a code that exists and was not verified yet."""
+        code = tracker.get_slot("ticket_id")
+        if code and code != NO_TICKET and tracker.get_slot("ticket_verified") is None:
+            return ["ticket_id", "ticket_proof"]
+        return ["ticket_id"]
 
     async def validate_ticket_id(
         self,
@@ -37,15 +72,40 @@ class ValidateTicketForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Keep a well-formed code; without one, continue and let the hub find the case."""
+        """Look the code up; from the browser that opened it, the case is the customer's already."""
         code = extract_ticket_id(slot_value)
-        if code:
-            return {"ticket_id": code}
-        return {"ticket_id": NO_TICKET}
+        if not code:
+            return {"ticket_id": NO_TICKET}
+        try:
+            ticket = await HubClient.from_settings().ticket(code)
+        except HubUnavailable:
+            dispatcher.utter_message(response="utter_ticket_lookup_failed")
+            return {"ticket_id": NO_TICKET}
+        if ticket is None:
+            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=code)
+            return {"ticket_id": NO_TICKET}
+        visitor = visitor_of(tracker)
+        same_browser = bool(visitor) and visitor == ticket.get("visitor_id")
+        return {"ticket_id": code, "ticket_verified": True if same_browser else None}
+
+    async def validate_ticket_proof(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Check the e-mail or order number against the ticket."""
+        code = tracker.get_slot("ticket_id")
+        try:
+            ticket = await HubClient.from_settings().ticket(code) or {}
+        except HubUnavailable:
+            ticket = {}
+        return {"ticket_proof": str(slot_value or "")[:200], "ticket_verified": proves(slot_value, ticket)}
 
 
 class ActionTicketFollowup(Action):
-    """Look the ticket up through the hub and go back to the same agent."""
+    """Back to the same case (and agent) when it is proven to be the customer's; else a new case."""
 
     def name(self) -> str:
         """The action's name in domain.yml."""
@@ -54,27 +114,30 @@ class ActionTicketFollowup(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Say what was found, then hand off with reason ``ticket_followup``."""
+        """Say what happens, then hand off with reason ``ticket_followup``."""
         code = extract_ticket_id(tracker.get_slot("ticket_id"))
         hub = HubClient.from_settings()
-        ticket_id: Optional[str] = None
         carried: dict[str, Any] = {}
-        if code:
+        ticket_id: Optional[str] = None
+        if code and tracker.get_slot("ticket_verified"):
             try:
                 ticket = await hub.ticket(code)
             except HubUnavailable:
                 ticket = None
                 dispatcher.utter_message(response="utter_ticket_lookup_failed")
-            else:
-                if ticket is None:
-                    dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=code)
-                else:
-                    ticket_id = code
-                    dispatcher.utter_message(response="utter_ticket_found", ticket_id=code)
-                    summary = ticket.get("summary") or {}
-                    for slot in ("problem_type", "order_number", "description", "email"):
-                        if summary.get(slot) and not tracker.get_slot(slot):
-                            carried[slot] = summary[slot]
+            if ticket is not None:
+                ticket_id = code
+                dispatcher.utter_message(response="utter_ticket_found", ticket_id=code)
+                summary = ticket.get("summary") or {}
+                for slot in ("problem_type", "order_number", "description", "email"):
+                    if summary.get(slot) and not tracker.get_slot(slot):
+                        carried[slot] = summary[slot]
+        elif code:
+            # Not proven: a fresh case, which says which code the customer quoted so that the agent
+            # can link it if it is theirs — never the other case's history.
+            dispatcher.utter_message(response="utter_ticket_proof_failed", ticket_id=code)
+            notes = list(tracker.get_slot("bot_tried") or [])
+            carried["bot_tried"] = [*notes, f"cita la pratica {code}, non verificata: collegarla se è sua"]
         events: list[EventType] = [SlotSet(slot, value) for slot, value in carried.items()]
         return events + await perform_handoff(
             dispatcher, tracker, "ticket_followup", ticket_id=ticket_id, hub=hub, slots=carried

@@ -29,13 +29,15 @@ from bot.problems import FRUSTRATED
 MOOD_ENTITY = "mood"
 OUTPUT_PROPERTY = "frustration"
 
-# Phrases (on the lower-cased text) that say "I have been through this before".
+# Phrases (on the lower-cased text) that say "I have been through this before, and nobody helped".
 REPETITION = re.compile(
     r"\b(?:(?:second|terz|quart|quint|ennesim)[ao] volta|tre volte|quattro volte|mille volte|"
-    r"quante volte|ancora una volta|di nuovo|per l'ennesima|gi[aà] scritto|gi[aà] chiamato|"
-    r"continuo a scrivere|sto ancora aspettando|nessuno (?:mi )?rispond|mai rispost|"
-    r"settimane che aspetto|mesi che aspetto)\w*"
+    r"quante volte|ancora una volta|per l'ennesima|continuo a scrivere|nessuno (?:mi )?rispond|"
+    r"mai rispost|settimane che aspetto|mesi che aspetto)\w*"
 )
+# "I already wrote", "again", "still waiting": every returning or waiting customer says them, calm
+# or not — a cue only together with another one, never frustration on its own.
+MILD_REPETITION = re.compile(r"\b(?:gi[aà] scritto|gi[aà] chiamato|di nuovo|sto ancora aspettando)\w*")
 # Lemmas (and lower-cased surface forms) of contempt, insults and exasperation.
 INSULTS = frozenset(
     """vergogna vergognoso vergognosi vergognatevi vergognare schifo schifoso schifosi ridicolo
@@ -76,8 +78,11 @@ def score_text(text: str, lemmas: Optional[list[str]] = None) -> FrustrationScor
     words = {w.lower() for w in WORD.findall(text)} | {lemma.lower() for lemma in lemmas or []}
 
     repeated = REPETITION.search(lowered)
+    mild = MILD_REPETITION.search(lowered)
     if repeated:
         result.add(1.0, f"ripetizione: «{repeated.group(0)}»")
+    elif mild:
+        result.add(0.5, f"ripetizione: «{mild.group(0)}»")
     insults = sorted(words & INSULTS)
     if insults:
         result.add(min(2.0, 1.0 * len(insults)), "parole forti: " + ", ".join(insults[:3]))

@@ -9,6 +9,7 @@ from bot.actions.cases import (
     ActionSubmitProblemReport,
     ValidateProblemReportForm,
 )
+from bot.actions.fallback import ActionHandleFallback, ActionHandleOutOfScope
 from tests.bot.helpers import DOMAIN, make_tracker, responses
 
 TABLE_STORY = "Buongiorno, il tavolo che ho ricevuto ieri ha una gamba spezzata e il piano graffiato"
@@ -49,8 +50,89 @@ async def test_return_request_explains_the_policy_and_records_it():
     events = await ActionStartCase().run(
         dispatcher, make_tracker("vorrei fare il reso", "return_request"), DOMAIN
     )
-    assert responses(dispatcher) == ["utter_ack_return_request", "utter_apologise", "utter_policy_return"]
+    # a request, not a problem: nothing went wrong, so no apology (bot/problems.yml: apologise: false)
+    assert responses(dispatcher) == ["utter_ack_return_request", "utter_policy_return"]
     assert slots(events)["bot_tried"]
+
+
+async def test_a_quick_reply_payload_is_not_the_customer_s_words():
+    events = await ActionStartCase().run(
+        CollectingDispatcher(), make_tracker("/item_damaged", "item_damaged"), DOMAIN
+    )
+    assert "customer_words" not in slots(events) and "description" not in slots(events)
+
+
+async def test_another_order_in_the_middle_of_a_case_does_not_touch_this_case():
+    pending = {
+        "problem_type": "item_damaged",
+        "order_number": "2345678",
+        "order_product": "il tavolo da pranzo Oslo",
+        "customer_words": "il tavolo è arrivato rotto",
+        "apologised_for": ["item_damaged"],
+    }
+    for text, entities in [
+        ("c'è anche l'armadio 1234567 a cui mancano pezzi", [{"entity": "order_number", "value": "1234567"}]),
+        ("e anche il divano è rovinato", [{"entity": "product", "value": "divano"}]),
+    ]:
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(
+            text, "missing_parts", entities=entities, slots=pending, active_loop="problem_report_form"
+        )
+        events = await ActionStartCase().run(dispatcher, tracker, DOMAIN)
+        assert responses(dispatcher) == ["utter_one_case_at_a_time"]
+        changed = slots(events)
+        assert set(changed) == {"bot_tried"}  # the pending case keeps its order, problem and words
+        assert text in changed["bot_tried"][-1]
+    # the same order restated is still this case
+    same = make_tracker(
+        "il tavolo 2345678 ha anche un graffio",
+        "item_damaged",
+        entities=[{"entity": "order_number", "value": "2345678"}],
+        slots=pending,
+        active_loop="problem_report_form",
+    )
+    dispatcher = CollectingDispatcher()
+    await ActionStartCase().run(dispatcher, same, DOMAIN)
+    assert responses(dispatcher) == ["utter_ack_item_damaged"]  # no second apology either
+
+
+async def test_another_order_is_noted_whatever_the_message_was_understood_as():
+    # "sì, ma anche l'ordine 3456789…" may be a yes, a no, or not understood at all: the other order
+    # goes on the card once, and the pending case is not touched.
+    pending = {
+        "problem_type": "item_damaged",
+        "order_number": "2345678",
+        "order_product": "il tavolo da pranzo Oslo",
+        "requested_slot": "summary_confirmed",
+    }
+    other = [{"entity": "order_number", "value": "3456789"}]
+    text = "si confermo, però anche l'ordine 3456789 ha un problema"
+    for action, intent in [
+        (ActionHandleFallback(), "nlu_fallback"),
+        (ActionHandleOutOfScope(), "out_of_scope"),
+    ]:
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(text, intent, entities=other, slots=pending, active_loop="problem_report_form")
+        changed = slots(await action.run(dispatcher, tracker, DOMAIN))
+        assert responses(dispatcher) == ["utter_one_case_at_a_time"], action.name()
+        assert set(changed) == {"bot_tried"} and "3456789" in changed["bot_tried"][-1]
+    # a yes: the summary is confirmed and the other order noted too, once
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, "affirm", entities=other, slots=pending, active_loop="problem_report_form")
+    events = await ValidateProblemReportForm().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher).count("utter_one_case_at_a_time") == 1
+    assert slots(events).get("order_number", "2345678") == "2345678"
+    assert "3456789" in slots(events)["bot_tried"][-1]
+    noted_already = make_tracker(
+        text,
+        "affirm",
+        entities=other,
+        slots={**pending, "bot_tried": slots(events)["bot_tried"]},
+        active_loop="problem_report_form",
+    )
+    again = CollectingDispatcher()
+    await ValidateProblemReportForm().run(again, noted_already, DOMAIN)
+    assert "utter_one_case_at_a_time" not in responses(again)
 
 
 async def test_a_new_case_after_a_handoff_starts_clean():

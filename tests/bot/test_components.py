@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.components.frustration import score_text
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -34,6 +39,30 @@ def test_frustrated_messages_score_above_the_threshold(text):
 )
 def test_calm_messages_stay_below_the_threshold(text):
     assert score_text(text).score < 1.0
+
+
+# Calm words a customer says every day ("non ce l'ho", "vi avevo già scritto"): held-out phrasings
+# written without seeing the detector. None of them is frustration.
+PHRASINGS = yaml.safe_load((ROOT / "tests" / "bot" / "dialogue_phrasings.yml").read_text(encoding="utf-8"))
+CALM = (
+    PHRASINGS["calm_negations"]
+    + PHRASINGS["no_ticket_code"]
+    + [
+        "vi avevo già scritto per una pratica aperta",
+        "Buongiorno, vi ho già scritto ieri per il mio ordine",
+        "scusate, vi scrivo di nuovo per il reso",
+    ]
+)
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_calm_negations_and_returning_customers_are_not_frustration(text):
+    assert score_text(text).score < 1.0, score_text(text)
+
+
+def test_a_mild_cue_counts_together_with_another():
+    assert score_text("vi ho già scritto e siete degli incompetenti").score >= 1.0
+    assert score_text("ho già scritto tre volte!!!").score >= 1.0
 
 
 def test_lemmas_count_as_cues():
@@ -110,3 +139,63 @@ def test_every_support_training_example_carries_a_support_cue():
         and not support_cue(plain(text), stems)
     ]
     assert missing == []
+
+
+def _fallback_message(ranking):
+    from rasa.shared.nlu.training_data.message import Message
+
+    top = {"name": "nlu_fallback", "confidence": 0.45}
+    return Message(data={"text": "x", "intent": top, "intent_ranking": [top, *ranking]})
+
+
+def test_intent_families_keep_a_message_split_between_siblings():
+    from bot.components.intent_families import IntentFamilies
+
+    families = IntentFamilies(
+        {
+            **IntentFamilies.get_default_config(),
+            "families": [["goodbye", "thank", "deny"], ["deny", "inform"]],
+        }
+    )
+    closing = _fallback_message(
+        [
+            {"name": "goodbye", "confidence": 0.44},
+            {"name": "thank", "confidence": 0.25},
+            {"name": "greet", "confidence": 0.1},
+        ]
+    )
+    correction = _fallback_message(
+        [
+            {"name": "deny", "confidence": 0.42},
+            {"name": "inform", "confidence": 0.36},
+            {"name": "wrong_item", "confidence": 0.07},
+        ]
+    )
+    # spread over unrelated intents: still not understood
+    scattered = _fallback_message(
+        [
+            {"name": "goodbye", "confidence": 0.40},
+            {"name": "complain", "confidence": 0.3},
+            {"name": "thank", "confidence": 0.1},
+        ]
+    )
+    # the family holds enough, but the best guess itself is too weak
+    weak = _fallback_message(
+        [
+            {"name": "thank", "confidence": 0.25},
+            {"name": "goodbye", "confidence": 0.24},
+            {"name": "deny", "confidence": 0.2},
+        ]
+    )
+    families.process([closing, correction, scattered, weak])
+    assert closing.get("intent")["name"] == "goodbye" and closing.get("intent_family")["share"] == 0.69
+    assert correction.get("intent")["name"] == "deny"
+    assert all(r["name"] != "nlu_fallback" for r in correction.get("intent_ranking"))
+    assert scattered.get("intent")["name"] == "nlu_fallback" and weak.get("intent")["name"] == "nlu_fallback"
+
+
+def test_intent_families_refuse_a_family_of_one():
+    from bot.components.intent_families import IntentFamilies
+
+    with pytest.raises(ValueError):
+        IntentFamilies({**IntentFamilies.get_default_config(), "families": [["goodbye"]]})

@@ -33,7 +33,7 @@ def test_every_response_named_in_the_actions_exists():
 
 def test_handoff_responses_name_the_agent_the_queue_and_the_ticket():
     assert all("{agent_name}" in t for t in texts("utter_handoff_assigned"))
-    assert all("{queue_position}" in t and "{eta_minutes}" in t for t in texts("utter_handoff_queued"))
+    assert all("{queue_position}" in t and "{wait}" in t for t in texts("utter_handoff_queued"))
     assert all("{ticket_id}" in t for t in texts("utter_handoff_offline"))
     assert all("ripetere" in t for t in texts("utter_handoff_assigned"))  # nothing to repeat
 
@@ -74,3 +74,20 @@ def test_closing_the_loop_offers_more_help_and_a_one_to_five_rating():
     assert texts("utter_anything_else") == ["Posso fare ancora altro per te?"]
     [rating] = RESPONSES["utter_ask_rating"]
     assert [b["title"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
+
+
+def test_numbers_agree_with_their_nouns():
+    """No response puts a number placeholder before a plural noun ("{eta_minutes} minuti" would
+    read "1 minuti"): such phrases come from the hub, one variation per number (utter_wait_*)."""
+    plural = re.compile(
+        r"\{(eta_minutes|queue_position|[a-z_]*count[a-z_]*)\}\s+(minuti|giorni|ore|pezzi|articoli|settimane)"
+    )
+    offenders = [
+        (name, v["text"])
+        for name, variations in RESPONSES.items()
+        for v in variations
+        if name != "utter_wait_many" and plural.search(v.get("text", ""))
+    ]
+    assert offenders == []
+    assert texts("utter_wait_one") == ["circa un minuto"]
+    assert all("{eta_minutes} minuti" in t for t in texts("utter_wait_many"))

@@ -188,20 +188,47 @@ async def test_out_of_scope_twice_hands_off_also_in_the_middle_of_a_form(hub):
     assert responses(first) == ["utter_out_of_scope"]
 
 
-async def test_ticket_followup_goes_back_to_the_same_case(hub):
+async def test_ticket_followup_goes_back_to_the_same_case_once_it_is_proven(hub):
     hub.tickets["T6QYJ5XKA"] = {
         "ticket_id": "T6QYJ5XKA",
         "status": "open",
         "agent": {"id": "ag-serena", "name": "Serena"},
+        "email": "luca.bianchi@example.it",
+        "order_number": "2345678",
+        "visitor_id": "browser-of-luca",
         "summary": {"problem_type": "item_damaged", "order_number": "2345678"},
     }
     form = ValidateTicketForm()
+    # from another browser: the code alone is not enough, the form asks for the e-mail or the order
     assert await form.validate_ticket_id(
         "il codice è t6qyj5xka", CollectingDispatcher(), make_tracker("x", "inform"), DOMAIN
-    ) == {"ticket_id": "T6QYJ5XKA"}
+    ) == {"ticket_id": "T6QYJ5XKA", "ticket_verified": None}
+    asked = make_tracker("x", "inform", slots={"ticket_id": "T6QYJ5XKA"})
+    assert await form.required_slots(
+        ["ticket_id", "ticket_proof"], CollectingDispatcher(), asked, DOMAIN
+    ) == [
+        "ticket_id",
+        "ticket_proof",
+    ]
+    for proof, ok in [
+        ("Luca.Bianchi@example.it", True),
+        ("ordine 2345678", True),
+        ("mario@rossi.it", False),
+        ("1234567", False),
+    ]:
+        result = await form.validate_ticket_proof(proof, CollectingDispatcher(), asked, DOMAIN)
+        assert result["ticket_verified"] is ok, proof
+    # from the browser that opened it: no question
+    same = make_tracker("x", "inform")
+    same.events[-1]["metadata"] = {"visitor_id": "browser-of-luca"}
+    assert (await form.validate_ticket_id("T6QYJ5XKA", CollectingDispatcher(), same, DOMAIN))[
+        "ticket_verified"
+    ] is True
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
-        "riguardo alla pratica T6QYJ5XKA", "ticket_followup", slots={"ticket_id": "T6QYJ5XKA"}
+        "luca.bianchi@example.it",
+        "inform",
+        slots={"ticket_id": "T6QYJ5XKA", "ticket_verified": True},
     )
     await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_ticket_found", "utter_handoff_assigned"]
@@ -210,11 +237,28 @@ async def test_ticket_followup_goes_back_to_the_same_case(hub):
     assert body["summary"]["order_number"] == "2345678"  # the earlier case comes back
 
 
+async def test_a_ticket_code_without_proof_opens_a_new_case_the_agent_can_link(hub):
+    hub.tickets["T6QYJ5XKA"] = {"ticket_id": "T6QYJ5XKA", "email": "luca.bianchi@example.it", "summary": {}}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("boh", "inform", slots={"ticket_id": "T6QYJ5XKA", "ticket_verified": False})
+    await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_ticket_proof_failed", "utter_handoff_assigned"]
+    body = hub.last("handoff")["body"]
+    assert "ticket_id" not in body  # never the other case's history
+    assert "T6QYJ5XKA" in body["summary"]["bot_tried"][-1]
+
+
 async def test_unknown_ticket_still_reaches_a_person(hub):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("pratica TAAAA2222", "ticket_followup", slots={"ticket_id": "TAAAA2222"})
-    await ActionTicketFollowup().run(dispatcher, tracker, DOMAIN)
-    assert responses(dispatcher) == ["utter_ticket_not_found", "utter_handoff_assigned"]
+    result = await ValidateTicketForm().validate_ticket_id(
+        "pratica TAAAA2222", dispatcher, make_tracker("pratica TAAAA2222", "ticket_followup"), DOMAIN
+    )
+    assert result == {"ticket_id": "-"} and responses(dispatcher) == ["utter_ticket_not_found"]
+    dispatcher = CollectingDispatcher()
+    await ActionTicketFollowup().run(
+        dispatcher, make_tracker("x", "inform", slots={"ticket_id": "-"}), DOMAIN
+    )
+    assert responses(dispatcher) == ["utter_handoff_assigned"]
     assert "ticket_id" not in hub.last("handoff")["body"]
     assert await ValidateTicketForm().validate_ticket_id(
         "no non ce l'ho", CollectingDispatcher(), make_tracker("no", "deny"), DOMAIN

@@ -7,17 +7,18 @@ import asyncio
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api.orders import (
     DemoOrderStore,
     HttpOrderStore,
     OrderStoreUnavailable,
-    extract_order_number,
     set_order_store,
 )
 from bot.actions.config import ConfigError, Settings
 from bot.actions.orders import ActionCheckOrderStatus
+from bot.patterns import extract_order_number
 from tests.bot.helpers import DOMAIN, make_tracker, responses
 
 SOFA = {
@@ -71,9 +72,10 @@ async def test_http_store_finds_orders_and_turns_faults_into_unavailable(shop_ap
         await HttpOrderStore("http://127.0.0.1:9", "", timeout=1).get("3456789")
 
 
-async def test_order_status_is_told_and_a_fault_is_a_polite_message(shop_api):
+async def test_order_status_is_told_and_a_fault_is_a_polite_message(shop_api, monkeypatch):
     url, _ = shop_api
     set_order_store(HttpOrderStore(url, "", timeout=1))
+    monkeypatch.setenv("SPORTELLO_TODAY", "2026-11-15")  # before the expected delivery (18/11)
     dispatcher = CollectingDispatcher()
     await ActionCheckOrderStatus().run(
         dispatcher, make_tracker("3456789", "inform", slots={"order_number": "3456789"}), DOMAIN
@@ -86,6 +88,61 @@ async def test_order_status_is_told_and_a_fault_is_a_polite_message(shop_api):
         dispatcher, make_tracker("5000000", "inform", slots={"order_number": "5000000"}), DOMAIN
     )
     assert responses(dispatcher) == ["utter_order_lookup_failed", "utter_offer_human"]
+
+
+async def test_a_delivery_date_already_past_is_said_to_be_late_with_one_apology(shop_api, monkeypatch):
+    url, _ = shop_api
+    set_order_store(HttpOrderStore(url, "", timeout=1))
+    for today, late in [("2026-11-18", False), ("2026-11-19", True), ("2026-11-24", True)]:
+        monkeypatch.setenv("SPORTELLO_TODAY", today)
+        dispatcher = CollectingDispatcher()
+        events = await ActionCheckOrderStatus().run(
+            dispatcher, make_tracker("3456789", "inform", slots={"order_number": "3456789"}), DOMAIN
+        )
+        if late:
+            assert responses(dispatcher) == [
+                "utter_order_status_late",
+                "utter_apologise",
+                "utter_offer_late_path",
+            ]
+            assert dispatcher.messages[0]["delivery_date"] == "18/11"
+            assert (
+                SlotSet("apologised_for", ["delivery_late"]) in events
+            )  # the late case will not apologise again
+        else:
+            assert responses(dispatcher)[0] == "utter_order_status_in_transit"
+    # already apologised for the lateness: not twice
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "3456789", "inform", slots={"order_number": "3456789", "apologised_for": ["delivery_late"]}
+    )
+    await ActionCheckOrderStatus().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_order_status_late", "utter_offer_late_path"]
+
+
+async def test_the_time_zone_of_the_shop_decides_what_today_is(monkeypatch):
+    from bot.actions.config import ConfigError, today
+
+    monkeypatch.delenv("SPORTELLO_TODAY", raising=False)
+    monkeypatch.setenv("SHOP_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match="SHOP_TIMEZONE"):
+        today()
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11: a day apart
+        monkeypatch.setenv("SHOP_TIMEZONE", zone)
+        assert today() == datetime.now(ZoneInfo(zone)).date()
+
+
+async def test_demo_orders_keep_their_story_whatever_the_day(monkeypatch):
+    from bot.actions.config import DEFAULT_DEMO_ORDERS
+
+    monkeypatch.setenv("SPORTELLO_TODAY", "2030-02-10")
+    store = DemoOrderStore(DEFAULT_DEMO_ORDERS)
+    sofa = await store.get("3456789")
+    assert sofa.delivery_date == "2030-02-04" and sofa.is_late  # "today-6": always late, never stale
+    assert (await store.get("4567890")).ship_by == "2030-02-13"
 
 
 async def test_demo_store_reads_the_design_orders():

@@ -7,17 +7,16 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Optional, Protocol
 
 import aiohttp
 
-from bot.actions.config import Settings
+from bot.actions.config import Settings, today
 
 logger = logging.getLogger(__name__)
 
-ORDER_NUMBER = re.compile(r"(?<!\d)(\d{7})(?!\d)")
 STATUSES = {"delivered", "in_transit", "preparing", "cancelled"}
 
 
@@ -25,12 +24,15 @@ class OrderStoreUnavailable(RuntimeError):
     """The order system could not be asked (time-out, network, server error)."""
 
 
-def extract_order_number(text: Optional[str]) -> Optional[str]:
-    """The first 7-digit number in ``text`` (spaces and dashes between digits ignored)."""
-    if not text:
-        return None
-    match = ORDER_NUMBER.search(re.sub(r"(?<=\d)[ \-.](?=\d)", "", str(text)))
-    return match.group(1) if match else None
+RELATIVE_DATE = re.compile(r"^today([+-]\d{1,3})?$")
+
+
+def resolve_date(value: Any) -> Any:
+    """`today`, `today-6`, `today+3` (demo data that never goes stale) → an ISO date; else as is."""
+    match = RELATIVE_DATE.match(value) if isinstance(value, str) else None
+    if not match:
+        return value
+    return (today() + timedelta(days=int(match.group(1) or 0))).isoformat()
 
 
 def _short_date(value: Optional[str]) -> Optional[str]:
@@ -109,6 +111,16 @@ class Order:
             **self.extra,
         }
 
+    @property
+    def is_late(self) -> bool:
+        """Not delivered yet although the expected delivery date has passed (in the shop's time zone)."""
+        if self.status != "in_transit" or not self.delivery_date:
+            return False
+        try:
+            return date.fromisoformat(self.delivery_date) < today()
+        except ValueError:
+            return False
+
     def template_values(self) -> dict[str, str]:
         """Values for the ``{placeholders}`` of the order responses in domain.yml."""
         return {
@@ -146,9 +158,11 @@ class DemoOrderStore:
             raise OrderStoreUnavailable(f"cannot read demo orders {self._path}: {exc}") from exc
 
     async def get(self, number: str) -> Optional[Order]:
-        """Look the order up in the file."""
+        """Look the order up in the file (relative dates such as `today-6` are resolved)."""
         record = self._records().get(number)
-        return Order.from_dict(record) if record else None
+        if not record:
+            return None
+        return Order.from_dict({k: resolve_date(v) for k, v in record.items()})
 
     async def request_delivery_change(self, number: str, note: str) -> bool:
         """Accept the change when the order allows it (kept in memory for the demo)."""
