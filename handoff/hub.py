@@ -58,7 +58,7 @@ class Hub:
         self.console = ConsoleQueries(self.stores, registry, responses, canned_selection)
         self.router = Router(settings, self.stores, self.events, self.console, registry, responses)
         self.bot = BotBridge(settings, self.stores.conversations, rasa, responses, self.events, self.router)
-        self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot)
+        self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot, responses)
         self.desk = AgentDesk(
             settings, self.stores, self.events, self.router, self.bot, self.console, self.auth
         )

@@ -37,3 +37,8 @@ def eta_minutes(seconds: float | None) -> int | None:
     if seconds is None or seconds < 0:
         return None
     return max(1, math.ceil(seconds / 60))
+
+
+def wait_response(minutes: int | None) -> str:
+    """Which of domain.yml's wait phrases fits the number (Italian agrees: un minuto, 3 minuti)."""
+    return "utter_wait_one" if minutes == 1 else "utter_wait_many"

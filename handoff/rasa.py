@@ -30,9 +30,14 @@ class RasaClient:
             raise RasaUnavailable("webhook answer is not a list of messages")
         return data
 
-    async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
+    async def trigger_intent(
+        self, sender: str, intent: str, entities: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         # no output_channel: Rasa then collects the bot's answers into the response's "messages"
-        data = await self._post(f"/conversations/{sender}/trigger_intent", {"name": intent})
+        body: dict[str, Any] = {"name": intent}
+        if entities:
+            body["entities"] = entities
+        data = await self._post(f"/conversations/{sender}/trigger_intent", body)
         messages = data.get("messages") if isinstance(data, dict) else None
         return [m for m in messages or [] if isinstance(m, dict)]
 

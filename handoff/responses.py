@@ -17,6 +17,11 @@ REQUIRED = (
     "utter_handoff_queued",
     "utter_handoff_offline",
     "utter_hub_agent_unavailable",
+    "utter_hub_waiting_queued",
+    "utter_hub_waiting_offline",
+    "utter_wait_one",
+    "utter_wait_many",
+    "utter_welcome",
 )
 
 

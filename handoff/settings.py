@@ -83,6 +83,7 @@ class Settings:
     default_handling_seconds: float = 300.0
     access_log: bool = False
     canned_path: Path = REPO_ROOT / "handoff" / "canned.yml"
+    welcome: bool = True  # a new conversation opens with utter_welcome (the assistant introduces itself)
 
     @property
     def retention_seconds(self) -> int:
@@ -219,4 +220,5 @@ class Settings:
             default_handling_seconds=duration("HUB_DEFAULT_HANDLING_SECONDS", 300.0),
             access_log=access,
             canned_path=path("HUB_CANNED_FILE", REPO_ROOT / "handoff" / "canned.yml"),
+            welcome=(get("HUB_WELCOME", "1") or "1").lower() not in ("0", "false", "no", "off"),
         )

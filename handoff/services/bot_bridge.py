@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import Any
 
+from bot.patterns import extract_email, extract_order_number
 from handoff.rasa import RasaClient, RasaUnavailable
 from handoff.responses import Responses
 from handoff.services.events import Events
@@ -228,6 +229,37 @@ class BotBridge:
         for event in events:
             await self.events.emit(cid, event)
         await self.convs.set_fields(cid, {"buttons": buttons})
+
+    # while a person is awaited ------------------------------------------------------------------
+    async def customer_waiting(self, cid: str, status: str, text: str) -> None:
+        """A customer wrote while waiting for (or talking to) a person. Waiting, they are told once
+        per hand-off what happens next; an order number or an e-mail they give goes on the case card
+        (the bot looks the order up: `case_detail`)."""
+        conv = await self.convs.get(cid)
+        if conv is None:
+            return
+        if status in ("queued", "offline") and conv.waiting_ack_for != str(conv.handoff_at):
+            values: dict[str, Any] = {"ticket_id": conv.ticket_id}
+            if status == "queued":
+                values.update(await self.router.wait(conv.queue_position or 1))
+            said = self.responses.render(f"utter_hub_waiting_{status}", **values)
+            await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
+            await self.events.emit(cid, {"type": "message", "from": "bot", **said})
+        entities = {}
+        number = extract_order_number(text)
+        if number and not conv.order_number:
+            entities["order_number"] = number
+        email = extract_email(text)
+        if email and not conv.email:
+            entities["email"] = email
+        if entities:
+            self.spawn(self._add_case_detail(cid, entities), name=f"detail-{cid}")
+
+    async def _add_case_detail(self, cid: str, entities: dict[str, str]) -> None:
+        try:
+            await self.rasa.trigger_intent(cid, "case_detail", entities)
+        except RasaUnavailable as exc:  # the detail stays in the transcript, where the agent reads it
+            log.warning("case detail of %s not added: %s", cid, exc)
 
     def after_resolve(self, cid: str) -> None:
         """Close the loop in the background: Rasa's `handoff_resolved` ("Posso fare ancora altro…")."""

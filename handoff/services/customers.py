@@ -8,6 +8,7 @@ from typing import Any
 from handoff import validation
 from handoff.bus import BusMessage, EventStored, Typing, Wake
 from handoff.errors import ClientError, NotFound, RateLimited
+from handoff.responses import Responses
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.events import Events
@@ -16,8 +17,17 @@ from handoff.store import Stores
 
 
 class Customers:
-    def __init__(self, settings: Settings, stores: Stores, auth: Auth, events: Events, bot: BotBridge):
+    def __init__(
+        self,
+        settings: Settings,
+        stores: Stores,
+        auth: Auth,
+        events: Events,
+        bot: BotBridge,
+        responses: Responses,
+    ):
         self.settings = settings
+        self.responses = responses
         self.convs = stores.conversations
         self.limits = stores.limits
         self.auth = auth
@@ -31,6 +41,9 @@ class Customers:
             raise RateLimited("too many new conversations from this address; retry in a minute", wait)
         visitor_id = self.auth.visitor_of(visitor_token)
         cid = await self.convs.create(visitor_id)
+        if self.settings.welcome:
+            # the panel never opens empty: who answers (an assistant) and the common needs
+            await self.bot.store_bot_items(cid, [self.responses.render("utter_welcome")])
         return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
 
     async def message(self, cid: str, visitor_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +85,8 @@ class Customers:
             await self.events.published(cid, appended)
         if appended.bot_turn_queued:
             self.bot.wake(cid)
+        elif appended.new and appended.status in ("queued", "offline", "assigned"):
+            await self.bot.customer_waiting(cid, appended.status, text)
         return {"type": "ack", "client_id": client_id, "id": appended.id}
 
     async def typing(self, cid: str) -> None:

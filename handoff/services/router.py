@@ -72,16 +72,34 @@ class Router:
             outcome = "open"
         if outcome == "open":
             if summary:
-                merged = await self.convs.merge_summary(cid, summary)
-                tid = await self.convs.ticket_id(cid)
-                if tid:
-                    await self.tickets.reopen(tid, cid, merged)
+                await self.add_to_case(cid, summary)
             return await self.handoff_state(cid)
         try:
             return await self._route(cid, reason, summary, ticket_id, priority, now)
         except Exception:
             await self.convs.set_fields(cid, {"status": previous if previous in ("bot", "") else "bot"})
             raise
+
+    async def add_to_case(self, cid: str, summary: dict[str, Any]) -> None:
+        """Details that arrive after the hand-off (e.g. the order number a waiting customer wrote) go
+        on the case card where it lacks them; consoles are told to refresh it."""
+        merged = await self.convs.merge_summary(cid, summary)
+        conv = await self.convs.get(cid)
+        if conv is None:
+            return
+        fields = {
+            name: merged[name]
+            for name in ("order_number", "customer_name", "email", "problem_type")
+            if merged.get(name) and not getattr(conv, name)
+        }
+        if fields.get("email"):
+            fields["email"] = str(fields["email"]).strip().lower()
+            await self.convs.index_email(cid, fields["email"], time.time())
+        if fields:
+            await self.convs.set_fields(cid, fields)
+        if conv.ticket_id:
+            await self.tickets.reopen(conv.ticket_id, cid, merged)
+        await self.events.notify_agents({"type": "case_updated", "conversation_id": cid})
 
     async def _wait_for_routing(self, cid: str) -> None:
         for _ in range(500):
@@ -133,7 +151,7 @@ class Router:
             wait = await self.wait(position)
             result.update(wait)
             event.update(wait)
-            await self.convs.set_fields(cid, {"queue_position": position})
+            await self.convs.set_fields(cid, {"queue_position": position, "eta_minutes": wait["eta_minutes"]})
         await self.events.emit_after_bot_turn(cid, event)
         if agent is not None:
             view = await self.console.conversation_view(cid)
@@ -223,29 +241,34 @@ class Router:
         return "offline", None
 
     # the queue ------------------------------------------------------------------------------
-    async def wait(self, position: int) -> dict[str, int | None]:
-        """Queue position and estimated wait (seconds, and the minutes customers are told)."""
+    async def wait(self, position: int) -> dict[str, Any]:
+        """Queue position and estimated wait: seconds, the minutes customers are told, and the
+        phrase for them from domain.yml ("circa un minuto" / "circa 3 minuti": `wait`)."""
         working = sum(1 for s in await self.agents.snapshot() if s.presence == "online")
         seconds = await self.queue.eta_seconds(position, working)
-        return {
-            "queue_position": position,
-            "eta_seconds": seconds,
-            "eta_minutes": policy.eta_minutes(seconds),
-        }
+        minutes = policy.eta_minutes(seconds)
+        phrase = self.responses.text(policy.wait_response(minutes), eta_minutes=minutes)
+        return {"queue_position": position, "eta_seconds": seconds, "eta_minutes": minutes, "wait": phrase}
 
-    async def queue_changed(self) -> None:
-        """Push the queue to agents, and new positions/ETAs to the customers still waiting."""
-        await self.events.notify_agents({"type": "queue", "items": await self.console.queue_items()})
+    async def queue_changed(self, notify_agents: bool = True) -> None:
+        """Push the queue to agents, and new positions or waits to the customers still waiting
+        (also called by each sweep: the wait changes as agents come and go, not only the position)."""
+        if notify_agents:
+            await self.events.notify_agents({"type": "queue", "items": await self.console.queue_items()})
         async with self._positions_lock:
             for position, cid in enumerate(await self.queue.ids(), start=1):
-                if await self.convs.queue_position(cid) == str(position):
+                wait = await self.wait(position)
+                told = await self.convs.told_wait(cid)
+                if told == (str(position), str(wait["eta_minutes"])):
                     continue
-                await self.convs.set_fields(cid, {"queue_position": position})
+                await self.convs.set_fields(
+                    cid, {"queue_position": position, "eta_minutes": wait["eta_minutes"]}
+                )
                 event = {
                     "type": "handoff",
                     "status": "queued",
                     "ticket_id": await self.convs.ticket_id(cid) or None,
-                    **await self.wait(position),
+                    **wait,
                 }
                 await self.events.emit_after_bot_turn(cid, event)
 
@@ -330,8 +353,10 @@ class Router:
                 if await self.convs.park(cid, "queued", score, ("assigned",), expected_agent=agent.id):
                     requeued += 1
                     position = await self.queue.position(cid) or 1
-                    await self.convs.set_fields(cid, {"queue_position": position})
                     wait = await self.wait(position)
+                    await self.convs.set_fields(
+                        cid, {"queue_position": position, "eta_minutes": wait["eta_minutes"]}
+                    )
                     # the customer is told in words (domain.yml), then the hand-off state changes
                     told = self.responses.render("utter_hub_agent_unavailable", agent_name=agent.name, **wait)
                     await self.events.emit_after_bot_turn(cid, {"type": "message", "from": "bot", **told})
@@ -349,3 +374,4 @@ class Router:
         if requeued:
             await self.queue_changed()
         await self.drain()
+        await self.queue_changed(notify_agents=False)  # waits move with time and presence too

@@ -166,7 +166,7 @@ if redis.call('SCARD', KEYS[3]) >= cap then return -1 end
 redis.call('SADD', KEYS[3], ARGV[1])
 redis.call('EXPIRE', KEYS[3], ARGV[5])
 redis.call('HSET', KEYS[1], 'status', 'assigned', 'agent_id', ARGV[2], 'assigned_at', ARGV[3],
-  'queue_position', '')
+  'queue_position', '', 'eta_minutes', '')
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 return 1
@@ -325,9 +325,10 @@ class ConversationStore:
     async def ticket_id(self, cid: str) -> str:
         return await self.r.hget(self.k.conv(cid), "ticket_id") or ""
 
-    async def queue_position(self, cid: str) -> str:
-        """The position the customer was last told ('' when none)."""
-        return await self.r.hget(self.k.conv(cid), "queue_position") or ""
+    async def told_wait(self, cid: str) -> tuple[str, str]:
+        """The queue position and minutes the customer was last told ('' when none)."""
+        position, minutes = await self.r.hmget(self.k.conv(cid), "queue_position", "eta_minutes")
+        return position or "", minutes or ""
 
     async def set_fields(self, cid: str, mapping: dict[str, Any]) -> None:
         clean = {

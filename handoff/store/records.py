@@ -59,6 +59,7 @@ class Conversation:
     resolved_at: float | None = None
     queue_position: int | None = None
     rating: int | None = None
+    waiting_ack_for: str = ""  # the hand-off (its handoff_at) a waiting customer was acknowledged for
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> Conversation:
@@ -85,6 +86,7 @@ class Conversation:
             resolved_at=_float(data.get("resolved_at")),
             queue_position=_int(data.get("queue_position")),
             rating=_int(data.get("rating")),
+            waiting_ack_for=data.get("waiting_ack_for", ""),
         )
 
     @property
@@ -152,6 +154,7 @@ class Ticket:
             "problem_type": self.problem_type,
             "order_number": self.order_number,
             "email": self.email,
+            "visitor_id": self.visitor_id or None,
             "summary": self.summary,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -60,6 +60,7 @@ def settings(redis_server, fake_rasa) -> Settings:
         rate_logins_per_minute=1000,
         rate_logins_per_ip_per_minute=1000,
         rate_logins_global_per_minute=1000,
+        welcome=False,  # most tests count events from the customer's first message; test_hub_waiting checks it
     )
 
 

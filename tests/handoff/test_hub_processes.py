@@ -30,6 +30,7 @@ def hub_env(redis_server, fake_rasa):
         "HUB_SECRET": SECRET,
         "SPORTELLO_DOMAIN": str(FIXTURES / "domain.yml"),
         "HUB_LOG_LEVEL": "WARNING",
+        "HUB_WELCOME": "0",  # these tests count the events from the customer's first message
     }
 
 

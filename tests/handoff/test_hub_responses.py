@@ -23,8 +23,7 @@ def test_conditional_variations_are_never_picked_and_placeholders_are_filled():
     assert texts == {"TEST assigned to Serena (T6QYJ5XKA)"}
     # unknown placeholders stay visible rather than crashing
     assert (
-        responses.text("utter_handoff_queued", queue_position=2)
-        == "TEST queued at 2, about {eta_minutes} min ({ticket_id})"
+        responses.text("utter_handoff_queued", queue_position=2) == "TEST queued at 2, {wait} ({ticket_id})"
     )
 
 
@@ -51,8 +50,12 @@ def test_the_repo_domain_has_every_response_the_hub_needs():
             ticket_id="T6QYJ5XKA",
             queue_position=2,
             eta_minutes=5,
+            wait=responses.text("utter_wait_many", eta_minutes=5),
         )
         assert "{" not in text, text
+    # Italian agreement: one minute is "un minuto", never "1 minuti"
+    assert responses.text("utter_wait_one") == "circa un minuto"
+    assert responses.text("utter_wait_many", eta_minutes=3) == "circa 3 minuti"
     assert responses.canned(), "the console expects utter_canned_* responses"
 
 

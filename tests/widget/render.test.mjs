@@ -62,10 +62,10 @@ test('hand-off events become banners and system lines', () => {
   assert.equal(assigned.agent.name, 'Serena');
   assert.equal(describeHandoff({ status: 'assigned', agent: { name: 'Marco', gender: 'm' } }, t).system, 'Marco si è unito alla conversazione');
   assert.equal(describeHandoff({ status: 'assigned', agent: { name: 'Andrea' } }, t).system, 'Ora sei in contatto con Andrea');
+  // offline: the bot's sentence just said it (pratica, promise); the widget adds no second notice
   const off = describeHandoff({ status: 'offline', ticket_id: 'T6QYJ5XIA' }, t);
-  assert.match(off.system, /T6QYJ5XIA/);
-  assert.equal(off.agent, null);
-  assert.equal(describeHandoff({ status: 'bot' }, t).agent, null);
+  assert.deepEqual([off.system, off.agent, off.state], [null, null, 'offline']);
+  assert.equal(describeHandoff({ status: 'queued', queue_position: 1 }, t).state, 'queued');
   assert.equal(joinedKey({ gender: 'F' }), 'agentJoinedF');
 });
 
@@ -206,7 +206,29 @@ test('agent header shows name and initials; typing indicator names the agent', (
   assert.equal(view.typing.hidden, true);
   view.reset();
   assert.equal(view.list.children.length, 0);
-  assert.equal(view.subtitle.textContent, 'Di solito rispondiamo in pochi minuti');
+  assert.equal(view.subtitle.textContent, "Ti risponde l'assistente virtuale");
+});
+
+test('the header says who answers now', () => {
+  const { view } = makeView();
+  assert.equal(view.subtitle.textContent, "Ti risponde l'assistente virtuale");
+  view.setState('queued');
+  assert.equal(view.subtitle.textContent, 'In attesa di un operatore');
+  view.setState('offline', { ticket: 'T6QYJ5XIA' });
+  assert.equal(view.subtitle.textContent, 'Pratica T6QYJ5XIA: ti risponderemo appena possibile');
+  view.setAgent({ name: 'Marco' });
+  assert.equal(view.subtitle.textContent, 'Stai parlando con Marco');
+  view.setAgent(null);
+  view.setState('bot');
+  assert.equal(view.subtitle.textContent, "Ti risponde l'assistente virtuale");
+});
+
+test('quick replies follow the input in tab order (and on screen)', () => {
+  const { view } = makeView();
+  view.addMessage({ type: 'message', id: '1-0', from: 'bot', text: 'È corretto?', buttons: [{ title: 'Sì', payload: '/affirm' }] });
+  const order = view.panel.children;
+  assert.ok(order.indexOf(view.form) < order.indexOf(view.quick), 'the input comes before the quick replies');
+  assert.equal(view.quick.hidden, false);
 });
 
 test('every class the view creates is under the sportello- prefix', () => {

@@ -35,7 +35,7 @@ test('the Italian sentences of the brief are there', () => {
   const t = translator('it');
   assert.equal(t('agentJoinedF', { name: 'Serena' }), 'Serena si è unita alla conversazione');
   assert.equal(t('queued', { n: 3, m: 4 }), 'Sei in coda: posizione 3, attesa stimata circa 4 min');
-  assert.match(t('offline', { ticket: 'T6QYJ5XIA' }), /^Nessun operatore disponibile ora\. Il tuo ticket è T6QYJ5XIA/);
+  assert.equal(t('subtitleOffline', { ticket: 'T6QYJ5XIA' }), 'Pratica T6QYJ5XIA: ti risponderemo appena possibile');
   assert.equal(t('reconnecting'), 'Connessione persa, riprovo…');
 });
 

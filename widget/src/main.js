@@ -245,15 +245,13 @@ export function mount(options = {}) {
         break;
       }
       case 'handoff': {
-        const hadAgent = !!view.agent;
         const d = describeHandoff(ev, t);
         view.setBanner(d.banner);
         if (d.agent !== undefined) view.setAgent(d.agent);
+        view.setState(d.state, { ticket: ev.ticket_id });
         if (d.system) {
-          const li = view.addSystem(d.system, ev.status === 'assigned' && d.agent ? d.agent.name : null);
+          const li = view.addSystem(d.system, d.agent ? d.agent.name : null);
           if (ev.id != null) li.setAttribute('data-id', String(ev.id));
-        } else if (ev.status === 'bot' && hadAgent) {
-          view.addSystem(t('backToBot'));
         }
         break;
       }
@@ -265,6 +263,7 @@ export function mount(options = {}) {
         view.setBanner(null);
         if (view.agent) view.addSystem(t('resolved'));
         view.setAgent(null);
+        view.setState('bot');
         break;
       case 'ack':
         view.acknowledge(ev.client_id);

@@ -15,9 +15,11 @@ export function joinedKey(agent) {
 }
 
 /**
- * What a hand-off event means on screen.
- * @returns {{banner: string|null, system: string|null, agent: {name: string}|null|undefined}}
- *   agent undefined = unchanged, null = nobody.
+ * What a hand-off event means on screen. The bot's sentence (stored just before it) already tells
+ * the customer in words; the widget only updates the banner, the header and the agent's avatar,
+ * and says who joined (the one thing the words before it announce, not repeat).
+ * @returns {{banner: string|null, system: string|null, agent: {name: string}|null|undefined, state: string}}
+ *   agent undefined = unchanged, null = nobody; state = what the header shows.
  */
 export function describeHandoff(ev, t) {
   switch (ev.status) {
@@ -29,7 +31,7 @@ export function describeHandoff(ev, t) {
       if (n !== null && m !== null) banner = t('queued', { n, m });
       else if (n !== null) banner = t('queuedNoEta', { n });
       else banner = t('queuedShort');
-      return { banner, system: null, agent: undefined };
+      return { banner, system: null, agent: undefined, state: 'queued' };
     }
     case 'assigned': {
       const name = ev.agent && ev.agent.name ? String(ev.agent.name) : null;
@@ -37,18 +39,13 @@ export function describeHandoff(ev, t) {
         banner: null,
         system: name ? t(joinedKey(ev.agent), { name }) : null,
         agent: name ? { name, gender: ev.agent.gender } : undefined,
+        state: 'assigned',
       };
     }
     case 'offline':
-      return {
-        banner: null,
-        system: ev.ticket_id ? t('offline', { ticket: ev.ticket_id }) : t('offlineNoTicket'),
-        agent: null,
-      };
-    case 'bot':
-      return { banner: null, system: null, agent: null };
+      return { banner: null, system: null, agent: null, state: 'offline' };
     default:
-      return { banner: null, system: null, agent: undefined };
+      return { banner: null, system: null, agent: undefined, state: 'bot' };
   }
 }
 
@@ -219,7 +216,7 @@ export class View {
     this.title = el(doc, 'h2', 'title', { id: 'sportello-title' });
     this.title.textContent = t('panelTitle');
     this.subtitle = el(doc, 'p', 'subtitle');
-    this.subtitle.textContent = t('panelSubtitle');
+    this.subtitle.textContent = t('subtitleBot');
     titles.appendChild(this.title);
     titles.appendChild(this.subtitle);
     this.closeBtn = el(doc, 'button', 'close', { type: 'button', 'aria-label': t('closeLabel') });
@@ -275,8 +272,10 @@ export class View {
     this.panel.appendChild(this.handoff);
     this.panel.appendChild(this.list);
     this.panel.appendChild(this.typing);
-    this.panel.appendChild(this.quick);
+    // the quick replies come after the input (tab order: type, send, or pick one of them) and
+    // below it on screen, so they never cover the question they answer
     this.panel.appendChild(this.form);
+    this.panel.appendChild(this.quick);
 
     // Announcements while the panel is closed (the log itself is hidden then).
     this.live = el(doc, 'div', 'sr-only', { 'aria-live': 'polite', 'aria-atomic': 'true' });
@@ -420,6 +419,7 @@ export class View {
       this.quick.appendChild(btn);
     }
     if (buttons.length) this.quick.removeAttribute('hidden');
+    this.scrollToEnd(); // the list just got shorter: its last message stays in view
   }
 
   clearQuickReplies() {
@@ -471,12 +471,21 @@ export class View {
     if (agent && agent.name) {
       this.avatar.textContent = initials(agent.name);
       this.avatar.classList.add(`${PREFIX}avatar--agent`);
-      this.subtitle.textContent = this.t('agentWithYou', { name: agent.name });
+      this.setState('assigned');
     } else {
       this.showDefaultAvatar();
       this.avatar.classList.remove(`${PREFIX}avatar--agent`);
-      this.subtitle.textContent = this.t('panelSubtitle');
     }
+  }
+
+  /** The header says who answers now: the assistant, the queue, a person, or nobody until later. */
+  setState(state, { ticket } = {}) {
+    this.state = state;
+    this.root.setAttribute('data-state', state);
+    if (state === 'assigned' && this.agent && this.agent.name) this.subtitle.textContent = this.t('agentWithYou', { name: this.agent.name });
+    else if (state === 'queued') this.subtitle.textContent = this.t('subtitleQueued');
+    else if (state === 'offline') this.subtitle.textContent = ticket ? this.t('subtitleOffline', { ticket }) : this.t('subtitleOfflineNoTicket');
+    else this.subtitle.textContent = this.t('subtitleBot');
   }
 
   showDefaultAvatar() {
@@ -511,5 +520,6 @@ export class View {
     this.hideTyping();
     this.setBanner(null);
     this.setAgent(null);
+    this.setState('bot');
   }
 }

@@ -56,7 +56,7 @@ export const CSS = `
 .sportello-title { margin: 0; font-size: 17px; font-weight: 700; color: #fff; }
 .sportello-subtitle { margin: 2px 0 0; font-size: 13px; color: #fff; opacity: .95; }
 .sportello-close {
-  width: 40px; height: 40px; border: 0; border-radius: 50%; background: transparent; color: #fff;
+  width: 44px; height: 44px; border: 0; border-radius: 50%; background: transparent; color: #fff;
   font-size: 26px; line-height: 1;
 }
 .sportello-close:hover { background: rgba(255,255,255,.15); }
@@ -105,10 +105,10 @@ export const CSS = `
 .sportello-link { color: var(--sportello-brand); text-decoration: underline; }
 
 .sportello-typing { padding: 4px 14px; font-size: 13px; color: var(--sportello-muted); font-style: italic; }
-.sportello-quick { display: flex; flex-wrap: wrap; gap: 6px; padding: 6px 12px; }
+.sportello-quick { display: flex; flex-wrap: wrap; gap: 8px; padding: 0 10px 10px; background: #fff; }
 .sportello-quick-reply {
   border: 1.5px solid var(--sportello-brand); background: #fff; color: var(--sportello-brand);
-  border-radius: 16px; padding: 6px 12px; font-size: 14px; min-height: 36px;
+  border-radius: 22px; padding: 8px 14px; font-size: 15px; min-height: 44px; /* a thumb's target */
 }
 .sportello-quick-reply:hover { background: var(--sportello-soft); }
 

@@ -240,6 +240,7 @@ class ConsoleApp {
       case 'resolved':
       case 'transferred':
       case 'unassigned':
+      case 'case_updated': // details a waiting customer gave reached the case card
         this.refreshSoon();
         break;
       default:
