@@ -34,6 +34,9 @@ def stack(tmp_path_factory):
             "HUB_SECRET": "e2e-secret-" + os.urandom(16).hex(),
             "DEMO_AGENT_PASSWORD": "sportello-demo",
             "RASA_TIMEOUT": "30",
+            # every test customer comes from 127.0.0.1: the per-address limit on new conversations
+            # (tested in tests/handoff) would otherwise stop the dialogue tests after 20
+            "HUB_RATE_CONVERSATIONS_PER_MINUTE": "2000",
         },
     )
     try:

@@ -128,6 +128,7 @@ class StandInStack:
             raise RuntimeError(f"seeding demo agents failed: {seeded.stdout}{seeded.stderr}")
         self.hub = HubProcess(env=env).start()
         self.hub_url = self.hub.url
+        self.orders: dict[str, str] = {}
         self.rasa.on_message = self._bot
         self.rasa.on_trigger = self._trigger
 
@@ -138,7 +139,19 @@ class StandInStack:
             _post(f"{self.hub_url}/v1/internal/conversations/{cid}/rating", self.INTERNAL, {"rating": rating})
             return [_domain_text("utter_thank_rating")]
         order = re.search(r"\b\d{7}\b", text)
-        if order:
+        if order:  # the case read back for confirmation, with "Sì" / "No" quick replies
+            self.orders[cid] = order.group(0)
+            return [
+                _domain_text(
+                    "utter_case_summary",
+                    order_number=order.group(0),
+                    product="il tavolo da pranzo",
+                    description="il tavolo è arrivato danneggiato",
+                )
+            ]
+        if re.match(r"\s*no\b", text, re.IGNORECASE):  # "nothing more" after a resolved case
+            return [_domain_text("utter_ask_rating")]
+        if text.startswith("/affirm") and cid in self.orders:
             result = _post(
                 f"{self.hub_url}/v1/internal/conversations/{cid}/handoff",
                 self.INTERNAL,
@@ -146,7 +159,7 @@ class StandInStack:
                     "reason": "problem",
                     "summary": {
                         "problem_type": "item_damaged",
-                        "order_number": order.group(0),
+                        "order_number": self.orders[cid],
                         "description": "tavolo da pranzo arrivato danneggiato",
                         "customer_words": "il tavolo è arrivato danneggiato",
                         "mood": "neutral",
@@ -177,7 +190,7 @@ class StandInStack:
 
     def _trigger(self, sender: str, body: dict) -> list[dict]:
         if body.get("name") == "handoff_resolved":
-            return [_domain_text("utter_anything_else"), _domain_text("utter_ask_rating")]
+            return [_domain_text("utter_anything_else_after_case")]
         return []
 
     def stop(self) -> None:
@@ -277,6 +290,12 @@ def agent(browser, hub_url):
 def open_widget(page) -> None:
     page.locator(".sportello-launcher").click()
     page.locator(".sportello-input").wait_for(state="visible")
+    # the panel's opening transition has ended (boxes and screenshots are taken at rest)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('[data-sportello]').shadowRoot;"
+        " const p = r && r.querySelector('.sportello-panel');"
+        " return p && p.getAnimations({subtree: true}).every(a => a.playState !== 'running'); }"
+    )
 
 
 def say(page, text: str) -> None:
@@ -389,6 +408,14 @@ def test_browser_story_handoff_reload_offline_resolve_rating(customer, agent, hu
     cid = hand_off_to_serena(customer, agent)
     assert cid
 
+    # The bot's sentence that announces Serena comes before the notice that she joined.
+    order = page.locator(".sportello-msg").evaluate_all(
+        "els => els.map(e => [e.classList.contains('sportello-msg--system') ? 'system' : 'other', e.innerText])"
+    )
+    announced = next(i for i, (kind, text) in enumerate(order) if kind == "other" and "Serena" in text)
+    joined = next(i for i, (kind, text) in enumerate(order) if kind == "system" and "Serena" in text)
+    assert announced < joined, order
+
     # The customer sees Serena's name and initials.
     assert page.locator(".sportello-subtitle").inner_text() == "Stai parlando con Serena"
     assert page.locator(".sportello-header .sportello-avatar").inner_text() == "S"
@@ -455,8 +482,12 @@ def test_browser_story_handoff_reload_offline_resolve_rating(customer, agent, hu
     console.locator(".c-feedback", has_text="Conversazione risolta").wait_for(timeout=15000)
     # resolved → back to the bot (the state machine's last step)
     console.locator(".c-status--resolved, .c-status--bot").wait_for()
-    wait_text(page, "bot", "Posso fare ancora altro per te")
+    wait_text(page, "bot", "ancora altro|ancora qualcosa")
+    # One question at a time: the rating comes only once the customer says there is nothing more.
     rating = page.locator(".sportello-quick-reply", has_text=re.compile(r"^5$"))
+    page.wait_for_timeout(1500)
+    assert rating.count() == 0, "the rating was asked together with 'anything else?'"
+    say(page, "no grazie, a posto così")
     rating.wait_for(timeout=STORY_TIMEOUT)
     rating.click()
     token = agent_token(hub_url)
@@ -553,7 +584,7 @@ def test_browser_widget_phone_full_screen(browser, hub_url):
         page = p.page
         open_widget(page)
         say(page, "Buongiorno, vorrei sapere a che punto è il mio ordine")
-        page.locator(".sportello-msg--bot").first.wait_for(timeout=STORY_TIMEOUT)
+        page.locator(".sportello-msg--bot").nth(1).wait_for(timeout=STORY_TIMEOUT)  # after the welcome
         box = page.locator(".sportello-panel").bounding_box()
         assert box["x"] == 0 and box["y"] == 0
         assert box["width"] == 360 and box["height"] >= 700
@@ -562,6 +593,73 @@ def test_browser_widget_phone_full_screen(browser, hub_url):
         shot(page, "widget-phone.png")
         page.keyboard.press("Escape")
         assert page.locator(".sportello-launcher").is_visible()
+        _no_execution(p)
+    finally:
+        p.context.close()
+
+
+def _boxes(page) -> dict:
+    """Boxes (px) of the last bot message, the visible part of the message list, and the quick replies."""
+    return page.evaluate(
+        """() => {
+            const root = document.querySelector('[data-sportello]').shadowRoot || document;
+            const box = (e) => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
+            const bots = root.querySelectorAll('.sportello-msg--bot .sportello-bubble');
+            return {
+                last: box(bots[bots.length - 1]),
+                list: box(root.querySelector('.sportello-messages')),
+                quick: box(root.querySelector('.sportello-quick')),
+            };
+        }"""
+    )
+
+
+def _focused(locator) -> bool:
+    return locator.evaluate("el => el.getRootNode().activeElement === el")
+
+
+def test_browser_phone_quick_replies_never_hide_the_question(browser, hub_url):
+    """On a phone: the bot's question stays fully readable above its quick replies, the input comes
+    before them in the tab order, and every touch target is at least 44 px."""
+    p = _open(browser, hub_url + "/", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page = p.page
+        open_widget(page)
+        # The chat opens with the assistant saying who it is, and quick replies for common needs.
+        wait_text(page, "bot", "assistente")
+        quick = page.locator(".sportello-quick-reply")
+        quick.first.wait_for(timeout=STORY_TIMEOUT)
+        assert quick.count() >= 3
+        shot(page, "widget-phone-welcome.png")
+        # Up to the case summary and its "È corretto?", long enough to fill the phone screen.
+        say(page, STORY + ": una gamba è spezzata in due e il piano ha un graffio lungo tutto il bordo")
+        wait_text(page, "bot", r"dispiace|scus")
+        say(page, "Il numero d'ordine è 2345678")
+        wait_text(page, "bot", r"corrett")
+        quick.first.wait_for(timeout=STORY_TIMEOUT)
+        page.wait_for_timeout(600)  # the scroll to the end settles
+        b = _boxes(page)
+        # the whole last bubble sits inside the visible list, above the quick replies
+        assert b["last"]["bottom"] <= b["list"]["bottom"] + 0.5, b
+        assert b["last"]["bottom"] <= b["quick"]["top"] + 0.5, b
+        assert b["last"]["top"] >= b["list"]["top"] - 0.5, b
+        shot(page, "widget-phone-summary.png")
+        # tab order: the input first, then the quick replies
+        page.locator(".sportello-input").focus()
+        page.keyboard.press("Tab")
+        after_input = page.evaluate(
+            "() => { const r = document.querySelector('[data-sportello]').shadowRoot; const a = r.activeElement;"
+            " return a ? a.className : null; }"
+        )
+        assert after_input in ("sportello-send", "sportello-quick-reply"), after_input
+        if after_input == "sportello-send":
+            page.keyboard.press("Tab")
+        assert _focused(quick.first), "the quick replies do not follow the input in the tab order"
+        # touch targets
+        for selector in (".sportello-quick-reply", ".sportello-send", ".sportello-close"):
+            for target in page.locator(selector).all():
+                box = target.bounding_box()
+                assert box["height"] >= 44 and box["width"] >= 44, (selector, box)
         _no_execution(p)
     finally:
         p.context.close()
@@ -639,13 +737,16 @@ def test_browser_offline_ticket_when_nobody_is_online(customer, hub_url):
     else:
         pytest.fail(f"agents still online: {agents}")
     page = customer.page
-    notice = page.locator(
-        ".sportello-msg--system",
-        has_text=re.compile(r"^Nessun operatore disponibile ora\. Il tuo ticket è T[A-Z0-9]{8}"),
-    )
-    tell_story(page, lambda: notice.count() > 0)
-    ticket = re.search(r"T[A-Z0-9]{8}", notice.inner_text()).group(0)
+    subtitle = page.locator(".sportello-subtitle")
+    tell_story(page, lambda: subtitle.inner_text().startswith("Pratica T"))
+    # One message says it, in one word ("pratica"); the header says the real state, not "a minute".
+    ticket = re.search(r"T[A-Z0-9]{8}", subtitle.inner_text()).group(0)
     page.locator(".sportello-msg--bot", has_text=ticket).first.wait_for(timeout=STORY_TIMEOUT)
+    page.wait_for_timeout(1000)
+    mentions = [t for t in page.locator(".sportello-msg").all_inner_texts() if ticket in t]
+    assert len(mentions) == 1 and "pratica" in mentions[0].lower(), mentions
+    assert "ticket" not in " ".join(page.locator(".sportello-msg").all_inner_texts()).lower()
+    assert page.locator(".sportello-msg--system").count() == 0
     cid = conversation_id(page)
     offline = agent_get(hub_url, token, "/v1/agent/conversations?status=offline")["conversations"]
     assert cid in [c["id"] for c in offline]

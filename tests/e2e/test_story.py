@@ -5,11 +5,20 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 PASSWORD = "sportello-demo"
+ROOT = Path(__file__).resolve().parents[2]
+ANYTHING_ELSE = {
+    v["text"]
+    for v in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][
+        "utter_anything_else_after_case"
+    ]
+}
 
 
 def post_message(client: httpx.Client, conv: dict, text: str, payload: str | None = None) -> dict:
@@ -122,12 +131,17 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         time.sleep(1.5)
         assert len(bot_texts(events(client, conv))) == bot_count  # human mode: the bot stays quiet
 
-        # Resolve: the bot closes the loop and asks for a rating, which is stored
+        # Resolve: the bot closes the loop ("anything else?"), and only after "no" asks for a rating
         resolved = client.post(
             f"/v1/agent/conversations/{conv['conversation_id']}/resolve", json={}, headers=agent_headers
         )
         assert resolved.status_code == 200, resolved.text
-        evts = wait_for_event(client, conv, lambda e: "Posso fare ancora altro" in e.get("text", ""))
+        evts = wait_for_event(
+            client, conv, lambda e: e.get("type") == "message" and e.get("text") in ANYTHING_ELSE
+        )
+        time.sleep(1.5)
+        assert not any(len(e.get("buttons") or []) == 5 for e in events(client, conv))  # one question
+        post_message(client, conv, "no, grazie")
         rating_q = wait_for_event(client, conv, lambda e: len(e.get("buttons") or []) == 5)
         buttons = [e for e in rating_q if len(e.get("buttons") or []) == 5][-1]["buttons"]
         five = [b for b in buttons if b["title"] == "5"][0]
