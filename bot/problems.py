@@ -36,6 +36,7 @@ class ProblemType:
     policy: Optional[str] = None
     solver: Optional[str] = None
     apologise: bool = True  # False for a request (a return, a change): nothing went wrong
+    after_delivery: bool = False  # only possible once the order was delivered (a damaged item)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def parse(data: Any, source: str = "bot/problems.yml") -> Registry:
             raise RegistryError(f"{where}: the name must be an intent name (lower case, digits, _)")
         if not isinstance(entry, dict):
             raise RegistryError(f"{where}: expected label, skill, policy?, solver?")
-        unknown = set(entry) - {"label", "skill", "policy", "solver", "apologise"}
+        unknown = set(entry) - {"label", "skill", "policy", "solver", "apologise", "after_delivery"}
         if unknown:
             raise RegistryError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         skill = _text(entry, "skill", where)
@@ -128,6 +129,9 @@ def parse(data: Any, source: str = "bot/problems.yml") -> Registry:
         apologise = entry.get("apologise", True)
         if not isinstance(apologise, bool):
             raise RegistryError(f"{where}: apologise must be true or false")
+        after_delivery = entry.get("after_delivery", False)
+        if not isinstance(after_delivery, bool):
+            raise RegistryError(f"{where}: after_delivery must be true or false")
         problems.append(
             ProblemType(
                 intent=intent,
@@ -136,6 +140,7 @@ def parse(data: Any, source: str = "bot/problems.yml") -> Registry:
                 policy=policy,
                 solver=solver,
                 apologise=apologise,
+                after_delivery=after_delivery,
             )
         )
     moods = []

@@ -109,7 +109,14 @@ def main() -> int:
     )
     if failed_checks and not problems:
         print(f"validation checks failed: {', '.join(failed_checks)}")
-    return 1 if problems or failed_checks else 0
+
+    from bot.content_checks import check_register
+
+    content = check_register(ROOT / "domain.yml")
+    for problem in content:
+        print(problem)
+    print(f"controlli dei contenuti: {len(content)} problema/i")
+    return 1 if problems or failed_checks or content else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from bot.responses import select
+
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CANNED_PREFIX = "utter_canned_"
 REQUIRED = (
@@ -60,16 +62,17 @@ class Responses:
             raise ResponsesError(f"{path} lacks the response(s) the hub needs: {', '.join(missing)}")
         return cls(responses)
 
-    def _candidates(self, name: str) -> list[dict[str, Any]]:
+    def _candidates(self, name: str, slots: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The variations that fit the conversation (`slots`: register, mood…), by the rule the bot
+        uses too: the most specific matching condition wins (bot/responses.py)."""
         return [
-            v
-            for v in self._responses.get(name, [])
-            if not v.get("condition") and isinstance(v.get("text"), str)
+            v for v in select(self._responses.get(name, []), slots or {}) if isinstance(v.get("text"), str)
         ]
 
-    def render(self, name: str, **values: Any) -> dict[str, Any]:
-        """Pick a variation without a condition and fill its {placeholders}; returns {text, buttons?}."""
-        candidates = self._candidates(name)
+    def render(self, name: str, slots: dict[str, Any] | None = None, **values: Any) -> dict[str, Any]:
+        """Pick a variation for the conversation's `slots` (its register and mood) and fill its
+        {placeholders}; returns {text, buttons?}."""
+        candidates = self._candidates(name, slots)
         if not candidates:
             raise ResponsesError(f"no usable variation for response {name!r} in domain.yml")
         chosen = self._rng.choice(candidates)
@@ -86,11 +89,14 @@ class Responses:
             ]
         return out
 
-    def text(self, name: str, **values: Any) -> str:
-        return self.render(name, **values)["text"]
+    def text(self, name: str, slots: dict[str, Any] | None = None, **values: Any) -> str:
+        return self.render(name, slots, **values)["text"]
 
-    def canned(self, selection: list[dict[str, str]] | None = None) -> list[dict[str, str]]:
-        """Canned replies for agents, texts always from `utter_canned_*` responses.
+    def canned(
+        self, selection: list[dict[str, str]] | None = None, slots: dict[str, Any] | None = None
+    ) -> list[dict[str, str]]:
+        """Canned replies for agents, texts always from `utter_canned_*` responses, in the
+        customer's register when `slots` say it (a formal customer gets the Lei version).
 
         `selection` (from the canned file) picks, orders and titles them: [{id, title}]; without it
         every `utter_canned_*` response is offered, titled after its name.
@@ -103,7 +109,7 @@ class Responses:
             ]
         items = []
         for entry in selection:
-            candidates = self._candidates(entry["id"])
+            candidates = self._candidates(entry["id"], slots)
             if candidates:
                 items.append(
                     {

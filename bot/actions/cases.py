@@ -34,6 +34,7 @@ CASE_SLOTS = (
     "agent_name",
     "ticket_id",
     "bot_tried",
+    "to_check",
     "customer_words",
 )
 
@@ -57,6 +58,25 @@ def another_order(tracker: Tracker) -> str | None:
         if product and other.lower() not in product:
             return other
     return None
+
+
+ORDER_STATES = {"preparing": "in preparazione", "in_transit": "in viaggio", "cancelled": "annullato"}
+
+
+def story_against_store(problem_type: Any, order: Any) -> str | None:
+    """When the customer's problem needs a delivered order (a damaged item) and the order store says
+    it was not delivered, the bot does not argue: the mismatch goes on the case card, for the agent
+    to check. None when story and store agree (or nothing is known)."""
+    problem = registry().problem(problem_type)
+    if problem is None or not problem.after_delivery or not isinstance(order, dict):
+        return None
+    state = ORDER_STATES.get(str(order.get("status")))
+    if state is None:
+        return None
+    return (
+        f"Il cliente segnala «{problem.label.lower()}», ma per il negozio l'ordine "
+        f"{order.get('number')} risulta {state}, non consegnato: verificare con il magazzino."
+    )
 
 
 def note_another_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -172,6 +192,9 @@ class ValidateProblemReportForm(FormValidationAction):
         result = await check_order_number(slot_value, dispatcher, tracker, reflect=True)
         if result.get("order_number") and tracker.get_slot("summary_confirmed") is not None:
             result["summary_confirmed"] = None  # a corrected number: confirm the summary again
+        mismatch = story_against_store(tracker.get_slot("problem_type"), result.get("order"))
+        if mismatch:
+            result["to_check"] = [*(tracker.get_slot("to_check") or []), mismatch]
         return result
 
     async def validate_description(

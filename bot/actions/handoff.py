@@ -41,6 +41,20 @@ def frustration_reasons(tracker: Tracker) -> list[str]:
     return reasons
 
 
+def register_cues(tracker: Tracker) -> list[str]:
+    """The words that set the customer's register (the detector's cues in the messages that were
+    clear about it, in the register the conversation is in)."""
+    register = tracker.get_slot("register")
+    cues: list[str] = []
+    for event in user_events(tracker):
+        found = (event.get("parse_data") or {}).get("register") or {}
+        if register and found.get("value") == register:
+            for cue in found.get("cues") or []:
+                if cue not in cues:
+                    cues.append(cue)
+    return cues[:6]
+
+
 def case_summary(tracker: Tracker, slots: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The case card for the agent, from what the bot gathered so far.
 
@@ -68,8 +82,11 @@ def case_summary(tracker: Tracker, slots: Optional[dict[str, Any]] = None) -> di
         "email": slot("email") or (order or {}).get("email"),
         "mood": slot("mood") or "neutral",
         "mood_reasons": frustration_reasons(tracker),
+        "register": slot("register") or None,
+        "register_cues": register_cues(tracker),
         "customer_words": customer_words,
         "bot_tried": list(slot("bot_tried") or []),
+        "to_check": list(slot("to_check") or []),
         "order": order,
         "customer_name": (order or {}).get("customer_name"),
     }

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from sanic import Blueprint, Request
 from sanic.response import json as json_response
 
+from handoff import validation
 from handoff.blueprints.common import WS_UNAUTHORIZED, SocketWriter, bearer, read_frame, read_json
 from handoff.errors import ClientError
 from handoff.tokens import TokenError
@@ -60,7 +61,10 @@ async def csat(request: Request):
 
 @bp.get("/canned", ctx_auth="agent")
 async def canned(request: Request):
-    return json_response({"canned": request.app.ctx.hub.console.canned()})
+    cid = request.args.get("conversation_id") or None
+    if cid is not None:
+        validation.conversation_id(cid)
+    return json_response({"canned": await request.app.ctx.hub.console.canned(cid)})
 
 
 @bp.get("/conversations", ctx_auth="agent")

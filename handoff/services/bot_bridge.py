@@ -242,7 +242,7 @@ class BotBridge:
             values: dict[str, Any] = {"ticket_id": conv.ticket_id}
             if status == "queued":
                 values.update(await self.router.wait(conv.queue_position or 1))
-            said = self.responses.render(f"utter_hub_waiting_{status}", **values)
+            said = self.responses.render(f"utter_hub_waiting_{status}", conv.voice, **values)
             await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
             await self.events.emit(cid, {"type": "message", "from": "bot", **said})
         entities = {}

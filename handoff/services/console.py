@@ -201,9 +201,11 @@ class ConsoleQueries:
         """Every enabled agent with presence and load (the transfer list, the `agents` frame)."""
         return [state.as_dict() for state in await self.agents.snapshot()]
 
-    def canned(self) -> list[dict[str, str]]:
-        """Canned replies for the composer: `utter_canned_*` of domain.yml (picked by the canned file)."""
-        return self.responses.canned(self.canned_selection)
+    async def canned(self, cid: str | None = None) -> list[dict[str, str]]:
+        """Canned replies for the composer: `utter_canned_*` of domain.yml (picked by the canned
+        file), in the register of conversation `cid` when given (Lei for a formal customer)."""
+        conv = await self.convs.get(cid) if cid else None
+        return self.responses.canned(self.canned_selection, conv.voice if conv else None)
 
     async def csat(self) -> dict[str, Any]:
         agents = []

@@ -358,7 +358,9 @@ class Router:
                         cid, {"queue_position": position, "eta_minutes": wait["eta_minutes"]}
                     )
                     # the customer is told in words (domain.yml), then the hand-off state changes
-                    told = self.responses.render("utter_hub_agent_unavailable", agent_name=agent.name, **wait)
+                    told = self.responses.render(
+                        "utter_hub_agent_unavailable", conv.voice, agent_name=agent.name, **wait
+                    )
                     await self.events.emit_after_bot_turn(cid, {"type": "message", "from": "bot", **told})
                     await self.events.emit_after_bot_turn(
                         cid,

@@ -90,6 +90,14 @@ class Conversation:
         )
 
     @property
+    def voice(self) -> dict[str, str]:
+        """The slots the customer's words are chosen by: their register (tu/Lei) and mood."""
+        return {
+            "register": str(self.summary.get("register") or ""),
+            "mood": self.mood or str(self.summary.get("mood") or ""),
+        }
+
+    @property
     def handed_off(self) -> bool:
         """Whether a person was ever asked for (bot-only chats are not part of a customer's history)."""
         return self.handoff_at is not None or bool(self.ticket_id)

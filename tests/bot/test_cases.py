@@ -135,6 +135,28 @@ async def test_another_order_is_noted_whatever_the_message_was_understood_as():
     assert "utter_one_case_at_a_time" not in responses(again)
 
 
+async def test_a_story_the_order_store_contradicts_is_noted_for_the_agent_not_argued():
+    # 4567890 is still being prepared (demo orders): "arrived damaged" cannot be checked by the bot
+    for problem, number, expected in (
+        ("item_damaged", "4567890", "in preparazione"),
+        ("wrong_item", "3456789", "in viaggio"),
+        ("item_damaged", "2345678", None),  # delivered: story and store agree
+        ("delivery_late", "4567890", None),  # a late delivery needs no delivered order
+    ):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(
+            number, "inform", slots={"problem_type": problem}, active_loop="problem_report_form"
+        )
+        result = await ValidateProblemReportForm().validate_order_number(number, dispatcher, tracker, DOMAIN)
+        assert result["order_number"] == number
+        notes = result.get("to_check") or []
+        if expected:
+            assert len(notes) == 1 and expected in notes[0] and number in notes[0], notes
+        else:
+            assert notes == []
+        assert "utter_apologise" not in responses(dispatcher)  # no arguing, no extra words
+
+
 async def test_a_new_case_after_a_handoff_starts_clean():
     dispatcher = CollectingDispatcher()
     old = {

@@ -71,9 +71,12 @@ def test_repeated_responses_have_several_variations():
 
 
 def test_closing_the_loop_offers_more_help_and_a_one_to_five_rating():
-    assert texts("utter_anything_else") == ["Posso fare ancora altro per te?"]
-    [rating] = RESPONSES["utter_ask_rating"]
-    assert [b["title"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
+    assert set(texts("utter_anything_else")) == {
+        "Posso fare ancora altro per te?",
+        "Posso fare ancora altro per Lei?",
+    }
+    for rating in RESPONSES["utter_ask_rating"]:  # tu and Lei
+        assert [b["title"] for b in rating["buttons"]] == ["1", "2", "3", "4", "5"]
 
 
 def test_numbers_agree_with_their_nouns():

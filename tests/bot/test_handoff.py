@@ -49,6 +49,33 @@ async def test_frustration_is_sent_with_the_mood_and_the_reasons(hub):
     assert responses(dispatcher) == ["utter_handoff_assigned"]
 
 
+async def test_the_register_and_the_words_that_showed_it_go_with_the_case(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "mi passi un operatore",
+        "request_human",
+        slots={"register": "formal"},
+        events=[
+            {
+                "event": "user",
+                "text": "Buongiorno, Le scrivo per l'ordine 2345678",
+                "parse_data": {
+                    "intent": {"name": "inform"},
+                    "register": {"value": "formal", "cues": ["«Le»", "«le scrivo»"]},
+                },
+            },
+            {
+                "event": "user",
+                "text": "ok",
+                "parse_data": {"intent": {"name": "affirm"}, "register": {"value": None, "cues": []}},
+            },
+        ],
+    )
+    await ActionHandoff().run(dispatcher, tracker, DOMAIN)
+    summary = hub.last("handoff")["body"]["summary"]
+    assert summary["register"] == "formal" and summary["register_cues"] == ["«Le»", "«le scrivo»"]
+
+
 async def test_queued_and_offline_answers_are_told_honestly(hub):
     hub.handoff_reply = {
         "status": "queued",

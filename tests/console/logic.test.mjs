@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   toMillis, eventMillis, formatWait, sortQueue, isHighPriority, waitingSince, newArrivals, titleFor, listOf, labelled,
-  dontAskAgain, caseRows, moodText, orderRows, timeline, Seen, entryView, isMine,
+  dontAskAgain, caseRows, moodText, registerText, orderRows, timeline, Seen, entryView, isMine,
 } from '../../handoff/static/console/js/logic.js';
 
 test('"Non chiedere di nuovo" lists what the bot already gathered, in a fixed order', () => {
@@ -30,6 +30,18 @@ test('case card rows: the hub\'s labels, mood with its reasons, lists joined, em
   // a value the hub has no label for (an older bot, a new problem type) is still readable
   assert.equal(labelled(null, 'new_kind'), 'new kind');
   assert.deepEqual(caseRows({ problem_type: 'new_kind' })[0], ['Problema', 'new kind']);
+});
+
+test('the case card says whether to use tu or Lei, with the customer\'s words that showed it', () => {
+  assert.equal(registerText({ register: 'formal', register_cues: ['«La ringrazio»', '«mi può»'] }),
+    'Lei (il cliente scrive in modo formale) — «La ringrazio», «mi può»');
+  assert.equal(registerText({ register: 'informal' }), 'tu (il cliente dà del tu)');
+  assert.equal(registerText({ register: 'weird' }), '');
+  const rows = caseRows({ order_number: '2345678', register: 'formal', register_cues: ['«Le scrivo»'] });
+  assert.deepEqual(rows[1], ['Dai del', 'Lei (il cliente scrive in modo formale) — «Le scrivo»']);
+  // what the bot found contradictory comes right after the order, before the mood
+  const checked = caseRows({ order_number: '4567890', to_check: ['per il negozio è in preparazione'], mood: 'neutral', mood_label: 'Neutro' });
+  assert.deepEqual(checked.map((r) => r[0]), ['Ordine', 'Da verificare', 'Umore']);
 });
 
 test('order rows flatten items', () => {

@@ -36,6 +36,26 @@ def _pattern(text: str) -> re.Pattern:
 PATTERNS = {
     name: [_pattern(v["text"]) for v in variations if "text" in v] for name, variations in RESPONSES.items()
 }
+FORMAL_CONDITION = {"type": "slot", "name": "register", "value": "formal"}
+# (pattern, formal?) of every variation of the responses that have a formal (Lei) variation
+REGISTERED = [
+    (_pattern(v["text"]), FORMAL_CONDITION in (v.get("condition") or []))
+    for variations in RESPONSES.values()
+    if any(FORMAL_CONDITION in (v.get("condition") or []) for v in variations)
+    for v in variations
+    if "text" in v
+]
+REGISTER_SET = yaml.safe_load((ROOT / "tests" / "bot" / "register_test.yml").read_text(encoding="utf-8"))
+
+
+def register_of(text: str) -> str | None:
+    """'formal' or 'informal' when `text` is a variation of a response that has both; else None."""
+    kinds = {formal for pattern, formal in REGISTERED if pattern.fullmatch(text)}
+    if kinds == {True}:
+        return "formal"
+    if kinds == {False}:
+        return "informal"
+    return None
 
 
 def said(text: str) -> set[str]:
@@ -335,3 +355,30 @@ def test_a_returning_customer_reopens_a_case_only_by_proving_it_is_theirs(http):
     proofs = PHRASES["proof_email_or_order"] + ["mario.rossi@example.com", "il mio ordine era il 1234567"]
     codes = PHRASES["ticket_code_answer"]
     each([(codes[i % len(codes)], proof) for i, proof in enumerate(proofs)], returning)
+
+
+def test_each_register_is_answered_in_kind(http, stack):
+    """The conversations of the register test set, through the real stack: once the `register`
+    slot is set (read from Rasa's tracker), every answer that has a Lei version is in the
+    customer's register."""
+
+    def slot(cid: str) -> str | None:
+        tracker = httpx.get(f"{stack.rasa_url}/conversations/{cid}/tracker", timeout=10).json()
+        return (tracker.get("slots") or {}).get("register")
+
+    def conversation(case):
+        chat = Chat(http)
+        checked = []
+        for text in case["messages"]:
+            words = chat.words(chat.say(text))
+            if slot(chat.cid):
+                checked += [(t, register_of(t)) for t in words if register_of(t)]
+        want = "formal" if case["register"] == "formal" else "informal"
+        assert all(got == want for _, got in checked), checked
+        if checked:
+            answered_in[want] += 1
+
+    answered_in = {"formal": 0, "informal": 0}
+    each(REGISTER_SET["conversations"], conversation)
+    # (a register that shows only after the hand-off leaves the bot nothing more to say)
+    assert answered_in["formal"] >= 3 and answered_in["informal"] >= 3, answered_in

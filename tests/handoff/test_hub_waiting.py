@@ -62,6 +62,45 @@ async def test_offline_customers_are_told_the_honest_promise_once(running, fake_
     assert fake_rasa.messages() == []  # waiting messages do not go to the bot as chat turns
 
 
+async def test_the_hub_speaks_the_customer_s_register_too(running, fake_rasa):
+    # the bot sends the register it detected with the case; the hub's own sentences follow it, the
+    # most specific variation first (formal and frustrated beats formal)
+    for summary, told in (
+        ({"register": "formal"}, "TEST formal: added to {}, nobody online"),
+        ({"register": "formal", "mood": "frustrated"}, "TEST formal and angry: added to {}"),
+        ({"register": "informal", "mood": "frustrated"}, "TEST added to {}, nobody online"),
+    ):
+        conv = await running.new_conversation()
+        result = (
+            await running.handoff(conv["conversation_id"], {"reason": "problem", "summary": summary})
+        ).json()
+        await running.say(conv, "ci siete?")
+        said = [e["text"] for e in await running.events(conv) if e.get("from") == "bot"]
+        assert said == [told.format(result["ticket_id"])], summary
+
+
+async def test_canned_replies_come_in_the_customer_s_register(running, fake_rasa):
+    serena = await running.add_agent("Serena")
+    token = await running.login(serena.email)
+    conv = await running.new_conversation()
+    cid = conv["conversation_id"]
+    await running.handoff(cid, {"reason": "problem", "summary": {"register": "formal"}})
+    headers = {"Authorization": f"Bearer {token}"}
+    plain = (await running.http.get("/v1/agent/canned", headers=headers)).json()["canned"]
+    formal = (await running.http.get(f"/v1/agent/canned?conversation_id={cid}", headers=headers)).json()[
+        "canned"
+    ]
+    assert [c["id"] for c in plain] == [c["id"] for c in formal]
+    assert [c["text"] for c in plain if c["id"] == "utter_canned_refund"] == ["TEST refund started"]
+    assert [c["text"] for c in formal if c["id"] == "utter_canned_refund"] == [
+        "TEST formal: the refund of Yours started"
+    ]
+    # a response without a formal variation is the same for everyone
+    assert [c["text"] for c in formal if c["id"] == "utter_canned_closing"] == ["TEST anything else?"]
+    unknown = await running.http.get("/v1/agent/canned?conversation_id=nope", headers=headers)
+    assert unknown.status_code == 404
+
+
 async def test_the_wait_is_pushed_again_when_it_changes_not_only_the_position(make_hub, fake_rasa):
     hub = await make_hub(sweep_interval=0.1)
     serena = await hub.add_agent("Serena", capacity=1)

@@ -53,6 +53,7 @@ export function createApi({ base = '', fetchFn = globalThis.fetch.bind(globalThi
       call('POST', `/v1/agent/conversations/${id(cid)}/transfer`, note ? { agent_id: agentId, note } : { agent_id: agentId }),
     presence: (status) => call('POST', '/v1/agent/presence', { status }),
     agents: () => call('GET', '/v1/agent/agents'),
-    canned: () => call('GET', '/v1/agent/canned'),
+    // in the register of conversation `cid` when given (Lei for a formal customer)
+    canned: (cid) => call('GET', cid ? `/v1/agent/canned?conversation_id=${id(cid)}` : '/v1/agent/canned'),
   };
 }

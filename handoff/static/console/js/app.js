@@ -258,8 +258,9 @@ class ConsoleApp {
       this.cues.announce(t('loadFailed'));
       return;
     }
+    let canned = this.canned;
     const composer = new Composer(this.doc, {
-      canned: () => this.canned,
+      canned: () => canned,
       reply: (text) => this.reply(view, text),
       note: (text) => this.note(view, text),
       typing: () => this.socket && this.socket.send({ type: 'typing', conversation_id: id }),
@@ -275,6 +276,14 @@ class ConsoleApp {
     clear(this.convEl).appendChild(view.root);
     view.show(data);
     this.renderList();
+    // the canned replies in this customer's register (tu or Lei)
+    this.api.canned(id).then(
+      (found) => {
+        canned = listOf(found, 'canned');
+        if (this.current === view) composer.renderCanned();
+      },
+      () => {},
+    );
   }
 
   /** Fetch the open conversation again: header, case card and side refresh; missing events are added. */

@@ -113,6 +113,14 @@ export function moodText(card) {
   return reasons.length ? `${name} (${reasons.join(', ')})` : name;
 }
 
+/** How to address the customer, with the words that showed it: "Lei — «La ringrazio», «mi può»". */
+export function registerText(card) {
+  if (!card || (card.register !== 'formal' && card.register !== 'informal')) return '';
+  const name = t(`register_${card.register}`);
+  const cues = Array.isArray(card.register_cues) ? card.register_cues.filter(Boolean) : [];
+  return cues.length ? `${name} — ${cues.join(', ')}` : name;
+}
+
 /** Rows [label, value] of the case card that have a value, in reading order. */
 export function caseRows(card) {
   if (!card) return [];
@@ -126,7 +134,9 @@ export function caseRows(card) {
   add('orderNumber', card.order_number);
   add('customerName', card.customer_name);
   add('email', card.email);
+  add('toCheck', card.to_check);
   add('mood', moodText(card));
+  add('register', registerText(card));
   add('description', card.description);
   add('customerWords', card.customer_words);
   add('botTried', card.bot_tried);
