@@ -15,6 +15,7 @@ from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.responses import select
+from bot.shop import facts
 
 
 class SportelloNLG(TemplatedNaturalLanguageGenerator):
@@ -25,6 +26,14 @@ class SportelloNLG(TemplatedNaturalLanguageGenerator):
     ) -> None:
         """Rasa creates it from endpoints.yml with the model's domain (replaced on every model load)."""
         super().__init__(domain.responses if domain else {})
+
+    def generate_from_slots(
+        self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
+    ) -> Optional[dict[str, Any]]:
+        """The shop's facts (bot/shop.yml) fill {placeholders} such as {refund_days} too."""
+        return super().generate_from_slots(
+            utter_action, {**facts(), **filled_slots}, output_channel, **kwargs
+        )
 
     def _random_response_for(
         self, utter_action: str, output_channel: str, filled_slots: dict[str, Any]

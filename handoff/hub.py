@@ -60,9 +60,9 @@ class Hub:
         self.bot = BotBridge(settings, self.stores.conversations, rasa, responses, self.events, self.router)
         self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot, responses)
         self.desk = AgentDesk(
-            settings, self.stores, self.events, self.router, self.bot, self.console, self.auth
+            settings, self.stores, self.events, self.router, self.bot, self.console, self.auth, responses
         )
-        self.ratings = Ratings(self.stores)
+        self.ratings = Ratings(self.stores, self.events)
         self.sweeper = Sweeper(self.router, self.bot, settings.sweep_interval)
 
     async def start(self, sweeper: bool = True) -> None:

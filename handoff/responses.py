@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bot.responses import select
+from bot.shop import facts
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CANNED_PREFIX = "utter_canned_"
@@ -24,6 +25,8 @@ REQUIRED = (
     "utter_wait_one",
     "utter_wait_many",
     "utter_welcome",
+    "utter_hub_transferred",
+    "utter_hub_transferred_reason",
 )
 
 
@@ -76,6 +79,7 @@ class Responses:
         if not candidates:
             raise ResponsesError(f"no usable variation for response {name!r} in domain.yml")
         chosen = self._rng.choice(candidates)
+        values = {**facts(), **values}  # the shop's facts (bot/shop.yml): "entro {refund_days} giorni"
         out: dict[str, Any] = {"text": fill(chosen["text"], values)}
         buttons = chosen.get("buttons")
         if isinstance(buttons, list) and buttons:
@@ -115,7 +119,7 @@ class Responses:
                     {
                         "id": entry["id"],
                         "title": entry["title"],
-                        "text": candidates[0]["text"],
+                        "text": fill(candidates[0]["text"], facts()),  # {agent_name}: the console's
                     }
                 )
         return items

@@ -84,6 +84,9 @@ class Settings:
     access_log: bool = False
     canned_path: Path = REPO_ROOT / "handoff" / "canned.yml"
     welcome: bool = True  # a new conversation opens with utter_welcome (the assistant introduces itself)
+    # how long a customer may wait for a person's reply before the console turns it amber, then red
+    reply_amber_seconds: float = 60.0
+    reply_red_seconds: float = 180.0
 
     @property
     def retention_seconds(self) -> int:
@@ -156,6 +159,12 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(f"BUSINESS_HOURS: {exc}") from None
 
+        amber, red = duration("HUB_REPLY_AMBER_SECONDS", 60.0), duration("HUB_REPLY_RED_SECONDS", 180.0)
+        if red <= amber:
+            raise SettingsError(
+                f"HUB_REPLY_RED_SECONDS={red:g} must be longer than HUB_REPLY_AMBER_SECONDS={amber:g}"
+            )
+
         secret = required("HUB_SECRET")
         internal_token = required("HUB_INTERNAL_TOKEN")
         if require_secrets:
@@ -221,4 +230,6 @@ class Settings:
             access_log=access,
             canned_path=path("HUB_CANNED_FILE", REPO_ROOT / "handoff" / "canned.yml"),
             welcome=(get("HUB_WELCOME", "1") or "1").lower() not in ("0", "false", "no", "off"),
+            reply_amber_seconds=amber,
+            reply_red_seconds=red,
         )

@@ -168,3 +168,15 @@ def rating(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise ClientError("invalid_rating", "rating must be an integer from 1 to 5")
     return value
+
+
+OUTCOMES = ("solved", "replacement", "refund", "no_reply")
+
+
+def outcome(value: Any) -> str | None:
+    """How an agent closed a case (optional): solved, replacement, refund or no_reply."""
+    if value is None or value == "":
+        return None
+    if value not in OUTCOMES:
+        raise ClientError("invalid_outcome", f"outcome must be one of {', '.join(OUTCOMES)}")
+    return value

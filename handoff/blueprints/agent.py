@@ -103,7 +103,7 @@ async def note(request: Request, conversation_id: str):
 async def transfer(request: Request, conversation_id: str):
     body = read_json(request)
     view = await request.app.ctx.hub.desk.transfer(
-        conversation_id, request.ctx.agent, body.get("agent_id"), body.get("note")
+        conversation_id, request.ctx.agent, body.get("agent_id"), body.get("note"), body.get("reason")
     )
     return json_response({"conversation": view})
 
@@ -112,9 +112,14 @@ async def transfer(request: Request, conversation_id: str):
 async def resolve(request: Request, conversation_id: str):
     body = read_json(request, required=False)
     view = await request.app.ctx.hub.desk.resolve(
-        conversation_id, request.ctx.agent, body.get("note"), body.get("after")
+        conversation_id, request.ctx.agent, body.get("note"), body.get("after"), body.get("outcome")
     )
     return json_response({"conversation": view})
+
+
+@bp.post("/conversations/<conversation_id:str>/read", ctx_auth="agent")
+async def read(request: Request, conversation_id: str):
+    return json_response(await request.app.ctx.hub.desk.mark_read(conversation_id, request.ctx.agent))
 
 
 @bp.websocket("/stream", ctx_auth="agent")
@@ -158,7 +163,14 @@ async def stream(request: Request, ws):
     await desk.console_alive(agent, socket_id)
     alive = asyncio.create_task(keep_alive())
     try:
-        writer.post({"type": "hello", "agent": agent.public(), "presence": "online"})
+        writer.post(
+            {
+                "type": "hello",
+                "agent": agent.public(),
+                "presence": "online",
+                "reply_targets": desk.reply_targets(),
+            }
+        )
         writer.post({"type": "queue", "items": await hub.console.queue_items()})
         await desk.console_opened(agent, socket_id)  # connecting marks the agent online
         async for raw in ws:

@@ -11,6 +11,7 @@ from typing import Any
 from handoff import validation
 from handoff.bus import AgentNotice, BusMessage, EventStored, Typing
 from handoff.errors import ClientError, NotFound, RateLimited
+from handoff.responses import Responses
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.console import ConsoleQueries
@@ -37,8 +38,10 @@ class AgentDesk:
         bot: BotBridge,
         console: ConsoleQueries,
         auth: Auth,
+        responses: Responses,
     ):
         self.settings = settings
+        self.responses = responses
         self.stores = stores
         self.convs = stores.conversations
         self.agents = stores.agents
@@ -97,7 +100,16 @@ class AgentDesk:
             "client_id": client_id,
         }
         appended = await self.events.emit(cid, event, client_id=f"agent:{client_id}")
+        await self.convs.agent_answered(cid)
         return {"type": "ack", "client_id": client_id, "id": appended.id}
+
+    async def mark_read(self, cid: str, agent: Agent) -> dict[str, Any]:
+        """The agent has read the conversation up to now (its unread count goes back to 0)."""
+        conv = await self.convs.get(cid)
+        if conv is None or not conv.handed_off:
+            raise NotFound("conversation_not_found", "unknown conversation")
+        await self.agents.mark_read(agent.id, cid, conv.customer_count)
+        return {"conversation_id": cid, "unread": 0}
 
     async def add_note(self, cid: str, agent: Agent, text: Any) -> dict[str, Any]:
         """An internal note (never shown to the customer) on a conversation assigned to you,
@@ -108,10 +120,16 @@ class AgentDesk:
         await self.events.notify_agents({"type": "note", "conversation_id": cid, "note": note})
         return note
 
-    async def transfer(self, cid: str, agent: Agent, to_id: Any, note: Any = None) -> dict[str, Any]:
+    async def transfer(
+        self, cid: str, agent: Agent, to_id: Any, note: Any = None, reason: Any = None
+    ) -> dict[str, Any]:
+        """Hand the conversation to a colleague: `note` is for the colleague only; the customer is
+        told who writes now (domain.yml: utter_hub_transferred), with `reason` if the agent gave one."""
         to_id = validation.agent_id(to_id)
         if note is not None:
             note = self._text(note, allow_empty=True)
+        if reason is not None:
+            reason = validation.text(reason, 200, allow_empty=True).strip().rstrip(".")
         await self._assigned_to(cid, agent)
         target = await self.agents.get(to_id)
         if target is None or target.disabled:
@@ -127,6 +145,16 @@ class AgentDesk:
             raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
         if note:
             await self._note(cid, agent, note, time.time(), transfer_to=target.id)
+        conv = await self.convs.get(cid)
+        voice = conv.voice if conv else {}
+        told = self.responses.render(
+            "utter_hub_transferred_reason" if reason else "utter_hub_transferred",
+            voice,
+            agent_name=target.name,
+            previous_agent_name=agent.name,
+            reason=reason or "",
+        )
+        await self.events.emit(cid, {"type": "message", "from": "bot", **told})
         transfer = {
             "from": {"id": agent.id, "name": agent.name},
             "to": {"id": target.id, "name": target.name},
@@ -139,17 +167,21 @@ class AgentDesk:
         await self.router.drain()
         return await self.console.conversation_view(cid)
 
-    async def resolve(self, cid: str, agent: Agent, note: Any = None, seen: Any = None) -> dict[str, Any]:
+    async def resolve(
+        self, cid: str, agent: Agent, note: Any = None, seen: Any = None, tag: Any = None
+    ) -> dict[str, Any]:
         """Back to the bot, which closes the loop ("Posso fare ancora altro per te?").
 
         `seen` is the last event the agent saw: if the customer wrote after it, nothing is
-        resolved (409 unseen_message), so no message is left unanswered by a race."""
+        resolved (409 unseen_message), so no message is left unanswered by a race. `tag` says how
+        it ended (solved, replacement, refund, no_reply): stored with the case."""
         if note is not None:
             note = self._text(note, allow_empty=True)
         seen = validation.stream_id(seen)
+        tag = validation.outcome(tag)
         await self._assigned_to(cid, agent)
         now = time.time()
-        outcome, assigned_at = await self.convs.resolve(cid, agent.id, now, seen)
+        outcome, assigned_at = await self.convs.resolve(cid, agent.id, now, seen, tag or "")
         if outcome == -1:
             raise ClientError(
                 "unseen_message", "the customer has written since: read it before resolving", 409
@@ -160,7 +192,7 @@ class AgentDesk:
             await self.queue.record_handling(now - assigned_at)
         tid = await self.convs.ticket_id(cid)
         if tid:
-            await self.tickets.close(tid, now)
+            await self.tickets.close(tid, now, tag or "")
         if note:
             await self._note(cid, agent, note, now)
         await self.events.emit(cid, {"type": "resolved"})
@@ -242,11 +274,16 @@ class AgentDesk:
             )
         await self.router.agent_presence(agent.id, status)
 
+    def reply_targets(self) -> dict[str, float]:
+        """How long a customer may wait for a person's reply: amber, then red in the console."""
+        return {"amber": self.settings.reply_amber_seconds, "red": self.settings.reply_red_seconds}
+
     async def me(self, agent: Agent) -> dict[str, Any]:
         return {
             **agent.public(),
             "presence": await self.agents.presence(agent.id),
             "load": await self.agents.load(agent.id),
+            "reply_targets": self.reply_targets(),
         }
 
     async def console_opened(self, agent: Agent, socket_id: str) -> None:

@@ -63,6 +63,11 @@ class ConsoleQueries:
             "handoff_at": conv.handoff_at,
             "resolved_at": conv.resolved_at,
             "rating": conv.rating,
+            "outcome": conv.outcome or None,
+            "merged_into": conv.merged_into or None,
+            # the oldest customer message no person has answered yet (None: nobody is waiting)
+            "waiting_since": conv.waiting_since,
+            "customer_count": conv.customer_count,
         }
         if conv.status == "queued":
             view["queue_position"] = await self.queue.position(conv.id)
@@ -75,7 +80,7 @@ class ConsoleQueries:
         )
         return view
 
-    async def queue_items(self) -> list[dict[str, Any]]:
+    async def queue_items(self, agent: Agent | None = None) -> list[dict[str, Any]]:
         """The waiting conversations, in queue order, with their positions."""
         items = []
         for position, cid in enumerate(await self.queue.ids(), start=1):
@@ -85,6 +90,14 @@ class ConsoleQueries:
                 continue
             view["queue_position"] = position
             items.append(view)
+        return await self._unread(items, agent) if agent else items
+
+    async def _unread(self, items: list[dict[str, Any]], agent: Agent) -> list[dict[str, Any]]:
+        """Each item with what this agent has read of it (`read`) and what not yet (`unread`)."""
+        marks = await self.agents.read_marks(agent.id)
+        for item in items:
+            item["read"] = marks.get(item["id"], 0)
+            item["unread"] = max(0, int(item.get("customer_count") or 0) - item["read"])
         return items
 
     async def list_conversations(
@@ -95,7 +108,7 @@ class ConsoleQueries:
         if status not in LIST_STATUSES:
             raise ClientError("invalid_status", "status must be queued, assigned, resolved or offline")
         if status == "queued":
-            return await self.queue_items()
+            return await self.queue_items(agent)
         if status == "assigned":
             if scope == "all":
                 ids = [
@@ -115,7 +128,7 @@ class ConsoleQueries:
                 out.append(await self.conversation_view(cid))
             except NotFound:
                 continue
-        return out
+        return await self._unread(out, agent)
 
     async def conversation_detail(self, cid: str) -> dict[str, Any]:
         """Transcript, case card, notes and the customer's history: for conversations handed off to
@@ -138,64 +151,83 @@ class ConsoleQueries:
         return {
             "conversation": await self._view(conv),
             "transcript": await self.convs.events(cid),
+            "earlier": await self.earlier(conv),
             "case_card": case_card,
             "notes": await self.convs.notes(cid),
             "history": await self.history(conv),
         }
 
-    async def history(self, conv: Conversation) -> dict[str, Any]:
-        """The customer's earlier hand-offs and tickets, by visitor (same browser) and by e-mail."""
+    async def earlier(self, conv: Conversation) -> list[dict[str, Any]]:
+        """The case's earlier conversations (the customer came back from a new chat), oldest first,
+        with their transcripts: one timeline for the agent, nothing to ask again."""
+        if not conv.ticket_id:
+            return []
+        ticket = await self.tickets.get(conv.ticket_id)
+        out = []
+        for other_id in ticket.conversations if ticket else []:
+            if other_id == conv.id:
+                continue
+            other = await self.convs.get(other_id)
+            if other is None:
+                continue
+            out.append(
+                {
+                    "conversation_id": other.id,
+                    "created_at": other.created_at,
+                    "transcript": await self.convs.events(other.id),
+                }
+            )
+        out.sort(key=lambda item: item["created_at"])
+        return out
+
+    async def history(self, conv: Conversation) -> list[dict[str, Any]]:
+        """The customer's earlier cases, newest first, one entry per case (a ticket and its
+        conversations), found by browser and by e-mail; chats that never reached a person and the
+        current case are left out. Each entry opens the case's latest conversation."""
         ids: list[str] = []
         if conv.visitor_id:
             ids += await self.convs.visitor_conversations(conv.visitor_id)
         if conv.email:
             ids += await self.convs.email_conversations(conv.email)
-        seen: set[str] = {conv.id}
-        conversations = []
-        ticket_ids: list[str] = []
-        for other_id in ids:
-            if other_id in seen:
-                continue
-            seen.add(other_id)
+        cases: dict[str, dict[str, Any]] = {}
+        for other_id in dict.fromkeys(ids):
             other = await self.convs.get(other_id)
-            if other is None or not other.handed_off:
+            if other is None or not other.handed_off or other.id == conv.id:
                 continue  # bot-only chats are not history an agent needs
+            key = other.ticket_id or other.id
+            if key in cases or (conv.ticket_id and key == conv.ticket_id):
+                continue  # seen, or the current case (its conversations are inline: `earlier`)
+            count = 1
+            if other.ticket_id:
+                ticket = await self.tickets.get(other.ticket_id)
+                if ticket is not None and ticket.conversations:
+                    count = len(ticket.conversations)
+                    latest = await self.convs.get(ticket.conversations[-1])
+                    other = latest if latest is not None else other
             agent = await self.agents.get(other.latest_agent_id) if other.latest_agent_id else None
-            conversations.append(
-                {
-                    "conversation_id": other.id,
-                    "created_at": other.created_at,
-                    "status": other.status,
-                    "problem_type": other.problem_type or None,
-                    "problem_label": self.registry.problem_label(other.problem_type),
-                    "order_number": other.order_number or None,
-                    "ticket_id": other.ticket_id or None,
-                    "agent": {"id": agent.id, "name": agent.name} if agent else None,
-                    "rating": other.rating,
-                }
-            )
-            if other.ticket_id and other.ticket_id not in ticket_ids:
-                ticket_ids.append(other.ticket_id)
-        if conv.visitor_id:
-            for tid in await self.tickets.visitor_tickets(conv.visitor_id):
-                if tid not in ticket_ids and tid != conv.ticket_id:
-                    ticket_ids.append(tid)
-        tickets = []
-        for tid in ticket_ids:
-            ticket = await self.tickets.get(tid)
-            if ticket:
-                tickets.append(
-                    {
-                        "ticket_id": ticket.ticket_id,
-                        "status": ticket.status,
-                        "agent": ticket.agent.as_dict() if ticket.agent else None,
-                        "problem_type": ticket.problem_type,
-                        "problem_label": self.registry.problem_label(ticket.problem_type),
-                        "order_number": ticket.order_number,
-                        "created_at": ticket.created_at,
-                    }
-                )
-        return {"conversations": conversations, "tickets": tickets}
+            cases[key] = {
+                "conversation_id": other.id,  # the latest conversation of the case: what opens
+                "ticket_id": other.ticket_id or None,
+                "created_at": other.created_at,
+                "state": self._state(other),
+                "problem_type": other.problem_type or None,
+                "problem_label": self.registry.problem_label(other.problem_type),
+                "order_number": other.order_number or None,
+                "agent": {"id": agent.id, "name": agent.name} if agent else None,
+                "rating": other.rating,
+                "outcome": other.outcome or None,
+                "conversations": count,
+            }
+        return sorted(cases.values(), key=lambda item: -item["created_at"])
+
+    @staticmethod
+    def _state(conv: Conversation) -> str:
+        """Where a case stands, in the console's words: waiting, with_agent, resolved."""
+        if conv.status in ("queued", "offline", "routing"):
+            return "waiting"
+        if conv.status == "assigned":
+            return "with_agent"
+        return "resolved"  # back with the bot after an agent (or closed into a newer chat)
 
     async def agents_view(self) -> list[dict[str, Any]]:
         """Every enabled agent with presence and load (the transfer list, the `agents` frame)."""

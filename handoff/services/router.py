@@ -111,9 +111,16 @@ class Router:
     async def _route(self, cid, reason, summary, ticket_id, requested_priority, now) -> dict[str, Any]:
         conv = await self.convs.get(cid) or Conversation(cid)
         merged = {**conv.summary, **summary}
+        ticket = await self.tickets.get(ticket_id) if ticket_id else None
+        if ticket is None:
+            ticket = await self.open_case_of(cid, merged)
+        if ticket is not None:
+            # one case per customer: what the case knew (name, order…) comes along, and the case's
+            # other open conversations close into this one, so it counts once for the agent
+            merged = {**{k: v for k, v in ticket.summary.items() if v not in (None, "", [])}, **merged}
+            await self.join_case(ticket, cid, now)
         mood = merged.get("mood") or ""
         priority = policy.priority_for(self.registry, reason, mood, requested_priority)
-        ticket = await self.tickets.get(ticket_id) if ticket_id else None
         if ticket is not None:
             await self.tickets.reopen(ticket.ticket_id, cid, merged, now)
             tid = ticket.ticket_id
@@ -122,6 +129,9 @@ class Router:
         email = str(merged.get("email") or "").strip().lower()
         if email:
             await self.convs.index_email(cid, email, now)
+        order_number = str(merged.get("order_number") or "")
+        if order_number:
+            await self.convs.index_order(cid, order_number, now)
         await self.convs.set_fields(
             cid,
             {
@@ -129,11 +139,12 @@ class Router:
                 "priority": priority,
                 "mood": mood,
                 "problem_type": merged.get("problem_type", ""),
-                "order_number": merged.get("order_number", ""),
+                "order_number": order_number,
                 "customer_name": merged.get("customer_name", ""),
                 "email": email,
                 "ticket_id": tid,
                 "handoff_at": now,
+                "waiting_since": now,
                 "summary": merged,
                 "queue_position": "",
             },
@@ -159,6 +170,41 @@ class Router:
         if status in ("queued", "offline"):
             await self.queue_changed()
         return result
+
+    async def open_case_of(self, cid: str, summary: dict[str, Any]) -> Ticket | None:
+        """The open case of the customer who wrote this hand-off from a new conversation: the same
+        e-mail or the same order number as a case still open (the e-mail or the order number is
+        what the customer proves a case with). None for a new case."""
+        candidates: list[str] = []
+        email = str(summary.get("email") or "").strip().lower()
+        if email:
+            candidates += await self.convs.email_conversations(email)
+        order_number = str(summary.get("order_number") or "")
+        if order_number:
+            candidates += await self.convs.order_conversations(order_number)
+        for other_id in dict.fromkeys(candidates):
+            if other_id == cid:
+                continue
+            tid = await self.convs.ticket_id(other_id)
+            ticket = await self.tickets.get(tid) if tid else None
+            if ticket is not None and ticket.status == "open":
+                return ticket
+        return None
+
+    async def join_case(self, ticket: Ticket, cid: str, now: float) -> None:
+        """Close the case's other open conversations into `cid` (agents are told)."""
+        joined = False
+        for other_id in ticket.conversations:
+            if other_id == cid:
+                continue
+            agent_id = await self.convs.merge_into(other_id, cid, now)
+            if agent_id is None:
+                continue
+            log.info("conversation %s of case %s joins %s", other_id, ticket.ticket_id, cid)
+            await self.events.notify_agents({"type": "merged", "conversation_id": other_id, "into": cid})
+            joined = True
+        if joined:
+            await self.queue_changed()
 
     async def handoff_state(self, cid: str) -> dict[str, Any]:
         """The open hand-off as the internal API answers it."""

@@ -317,6 +317,19 @@ class AgentStore:
         seen = await self.r.zscore(self.k.seen(), aid)
         return None if seen is None else seen + self.heartbeat_timeout
 
+    async def read_marks(self, aid: str) -> dict[str, int]:
+        """How many customer messages of each conversation the agent has read (cid → count)."""
+        raw = await self.r.hgetall(self.k.agent_read(aid))
+        return {cid: int(n) for cid, n in raw.items() if str(n).isdigit()}
+
+    async def mark_read(self, aid: str, cid: str, count: int) -> None:
+        """The agent has read the first `count` customer messages of `cid` (never goes back)."""
+        key = self.k.agent_read(aid)
+        current = await self.r.hget(key, cid)
+        if current is None or int(current) < count:
+            await self.r.hset(key, cid, count)
+        await self.r.expire(key, self.ttl)
+
     async def load(self, aid: str) -> int:
         return await self.r.scard(self.k.agent_convs(aid))
 

@@ -43,8 +43,10 @@ end
 """
 
 # KEYS: events, conv, clients, bot turns, bot pending
-# ARGV: event, client id, ttl, bot turn JSON or '', now, cid
-# A customer message in bot mode records its pending bot turn in the same step (durable bot turns).
+# ARGV: event, client id, ttl, bot turn JSON or '', now, cid, '1' for a customer message
+# A customer message in bot mode records its pending bot turn in the same step (durable bot turns);
+# while a person is awaited or talking it counts (`customer_count`, for the agents' unread marks) and
+# starts the wait for a human reply (`waiting_since`) if none is running.
 APPEND = (
     _XADD
     + """
@@ -67,6 +69,10 @@ if ARGV[4] ~= '' and st[1] == 'bot' then
   redis.call('ZADD', KEYS[5], 'NX', ARGV[5], ARGV[6])
   redis.call('EXPIRE', KEYS[5], ARGV[3])
   queued = 1
+end
+if ARGV[7] == '1' and (st[1] == 'queued' or st[1] == 'assigned' or st[1] == 'offline') then
+  redis.call('HINCRBY', KEYS[2], 'customer_count', 1)
+  redis.call('HSETNX', KEYS[2], 'waiting_since', ARGV[5])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -212,7 +218,7 @@ redis.call('HSET', KEYS[1], 'agent_id', ARGV[3], 'assigned_at', ARGV[4], 'previo
 return 1
 """
 
-# KEYS: conv, agent convs, agent resolved, events   ARGV: cid, aid, now, ttl, seen event id or ''
+# KEYS: conv, agent convs, agent resolved, events   ARGV: cid, aid, now, ttl, seen event id or '', outcome tag
 # Refuses (-1) when the customer wrote after the last event the agent saw: that message would
 # otherwise be resolved unanswered.
 RESOLVE = """
@@ -227,10 +233,29 @@ end
 local assigned_at = redis.call('HGET', KEYS[1], 'assigned_at') or ''
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'last_agent_id', ARGV[2], 'resolved_at', ARGV[3],
-  'buttons', '')
+  'buttons', '', 'outcome', ARGV[6])
+redis.call('HDEL', KEYS[1], 'waiting_since')
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 return {1, assigned_at}
+"""
+
+# KEYS: conv, its agent's convs, queue, offline   ARGV: cid, into cid, now
+# An open conversation of a case the customer came back about from a new conversation: it leaves
+# the queue / the agent's load (the case counts once) and points to the new one. Returns the agent
+# it was with ('' if none), or false when it was not open.
+MERGE_INTO = """
+local st = redis.call('HGET', KEYS[1], 'status') or ''
+if st ~= 'queued' and st ~= 'assigned' and st ~= 'offline' then return false end
+local agent = redis.call('HGET', KEYS[1], 'agent_id') or ''
+if agent ~= '' then redis.call('SREM', KEYS[2], ARGV[1]) end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'merged_into', ARGV[2], 'resolved_at', ARGV[3],
+  'queue_position', '', 'eta_minutes', '')
+if agent ~= '' then redis.call('HSET', KEYS[1], 'last_agent_id', agent) end
+redis.call('HDEL', KEYS[1], 'waiting_since')
+return agent
 """
 
 # KEYS: conv   ARGV: summary patch (JSON object)
@@ -281,6 +306,7 @@ class ConversationStore:
         self._transfer = redis.register_script(TRANSFER)
         self._resolve = redis.register_script(RESOLVE)
         self._merge = redis.register_script(MERGE_SUMMARY)
+        self._merge_into = redis.register_script(MERGE_INTO)
         self._finish_turn = redis.register_script(FINISH_BOT_TURN)
         self._renew_lease = redis.register_script(RENEW_BOT_LEASE)
         self._release_lease = redis.register_script(RELEASE_BOT_LEASE)
@@ -366,6 +392,7 @@ class ConversationStore:
                 _dumps(bot_turn) if bot_turn else "",
                 time.time(),
                 cid,
+                "1" if body.get("type") == "message" and body.get("from") == "customer" else "",
             ],
         )
         return Appended(eid, bool(int(new)), {"id": eid, **body}, bool(int(queued)), status, agent_id)
@@ -538,16 +565,44 @@ class ConversationStore:
         )
 
     async def resolve(
-        self, cid: str, aid: str, now: float | None = None, seen: str | None = None
+        self,
+        cid: str,
+        aid: str,
+        now: float | None = None,
+        seen: str | None = None,
+        outcome_tag: str = "",
     ) -> tuple[int, float | None]:
-        """Back to the bot if assigned to `aid`: (1 done / 0 not assigned to aid / -1 the customer
-        wrote after event `seen`, when it had been assigned)."""
+        """Back to the bot if assigned to `aid`, with how it ended (`outcome_tag`): (1 done / 0 not
+        assigned to aid / -1 the customer wrote after event `seen`, when it had been assigned)."""
         now = time.time() if now is None else now
         outcome, assigned_at = await self._resolve(
             keys=[self.k.conv(cid), self.k.agent_convs(aid), self.k.agent_resolved(aid), self.k.events(cid)],
-            args=[cid, aid, now, self.ttl, seen or ""],
+            args=[cid, aid, now, self.ttl, seen or "", outcome_tag],
         )
         return int(outcome), (float(assigned_at) if assigned_at else None)
+
+    async def merge_into(self, cid: str, into: str, now: float | None = None) -> str | None:
+        """Close open conversation `cid` of a case into `into` (see MERGE_INTO): the agent it was
+        with ('' when queued or offline), or None when it was not open."""
+        now = time.time() if now is None else now
+        agent = await self.agent_id(cid)
+        result = await self._merge_into(
+            keys=[self.k.conv(cid), self.k.agent_convs(agent or "-"), self.k.queue(), self.k.offline()],
+            args=[cid, into, now],
+        )
+        return None if result is None else str(result)
+
+    async def agent_answered(self, cid: str) -> None:
+        """A person answered: the customer's wait for a human reply is over."""
+        await self.r.hdel(self.k.conv(cid), "waiting_since")
+
+    async def index_order(self, cid: str, order_number: str, now: float) -> None:
+        key = self.k.order_convs(order_number)
+        await self.r.zadd(key, {cid: now})
+        await self._touch(key)
+
+    async def order_conversations(self, order_number: str) -> list[str]:
+        return list(reversed(await self.r.zrange(self.k.order_convs(order_number), 0, -1)))
 
     # indexes ------------------------------------------------------------------------
     async def index_email(self, cid: str, email: str, now: float) -> None:

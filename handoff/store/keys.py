@@ -41,6 +41,12 @@ class Keys:
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
         return f"{self.p}email:{digest}:convs"
 
+    def order_convs(self, order_number: str) -> str:
+        return f"{self.p}order:{order_number}:convs"
+
+    def agent_read(self, aid: str) -> str:
+        return f"{self.p}agent:{aid}:read"
+
     def offline(self) -> str:
         return f"{self.p}convs:offline"
 

@@ -60,6 +60,10 @@ class Conversation:
     queue_position: int | None = None
     rating: int | None = None
     waiting_ack_for: str = ""  # the hand-off (its handoff_at) a waiting customer was acknowledged for
+    waiting_since: float | None = None  # the customer's oldest message not answered by a person yet
+    customer_count: int = 0  # customer messages since the first hand-off (agents' unread marks)
+    outcome: str = ""  # how the agent closed it (solved, replacement, refund, no_reply)
+    merged_into: str = ""  # the newer conversation of the same case this one was closed into
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> Conversation:
@@ -87,6 +91,10 @@ class Conversation:
             queue_position=_int(data.get("queue_position")),
             rating=_int(data.get("rating")),
             waiting_ack_for=data.get("waiting_ack_for", ""),
+            waiting_since=_float(data.get("waiting_since")),
+            customer_count=_int(data.get("customer_count")) or 0,
+            outcome=data.get("outcome", ""),
+            merged_into=data.get("merged_into", ""),
         )
 
     @property
@@ -133,6 +141,7 @@ class Ticket:
     created_at: float = 0.0
     updated_at: float = 0.0
     closed_at: float | None = None
+    outcome: str = ""
 
     @classmethod
     def from_hash(cls, tid: str, data: dict[str, str], conversations: list[str]) -> Ticket:
@@ -150,6 +159,7 @@ class Ticket:
             created_at=_float(data.get("created_at")) or 0.0,
             updated_at=_float(data.get("updated_at")) or 0.0,
             closed_at=_float(data.get("closed_at")),
+            outcome=data.get("outcome", ""),
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -90,11 +90,11 @@ class TicketStore:
             },
         )
 
-    async def close(self, tid: str, now: float | None = None) -> None:
+    async def close(self, tid: str, now: float | None = None, outcome: str = "") -> None:
         now = time.time() if now is None else now
         await self.r.hset(
             self.k.ticket(tid),
-            mapping={"status": "closed", "closed_at": str(now), "updated_at": str(now)},
+            mapping={"status": "closed", "closed_at": str(now), "updated_at": str(now), "outcome": outcome},
         )
         await self._touch(self.k.ticket(tid), self.k.ticket_convs(tid))
 

@@ -94,3 +94,18 @@ def test_numbers_agree_with_their_nouns():
     assert offenders == []
     assert texts("utter_wait_one") == ["circa un minuto"]
     assert all("{eta_minutes} minuti" in t for t in texts("utter_wait_many"))
+
+
+def test_policy_facts_have_one_source_for_the_bot_and_the_agents():
+    """The refund time the bot explains and the one an agent's canned reply promises are the same
+    fact of bot/shop.yml, not two numbers that can drift apart ("entro 14 giorni" vs "5-10")."""
+    from bot.shop import facts
+
+    shop = facts()
+    for name in ("utter_policy_refund", "utter_canned_refund"):
+        assert all("{refund_days}" in text for text in texts(name)), name
+    assert all("{return_days}" in text for text in texts("utter_policy_return"))
+    numbers = re.compile(r"\b\d+(?:-\d+)?\s+(?:giorni|settimane|mesi|anni)\b")
+    written = [(n, v["text"]) for n, vs in RESPONSES.items() for v in vs if numbers.search(v.get("text", ""))]
+    assert written == [], "durations belong in bot/shop.yml, quoted as {placeholders}"
+    assert isinstance(shop["refund_days"], int) and isinstance(shop["return_days"], int)

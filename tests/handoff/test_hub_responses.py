@@ -13,7 +13,31 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO_DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 
 
-def test_conditional_variations_are_never_picked_and_placeholders_are_filled():
+def test_the_most_specific_variation_fits_and_the_shop_s_facts_fill_in():
+    from bot.shop import facts
+
+    responses = Responses(
+        {
+            "utter_x": [
+                {"text": "tu, {refund_days} giorni"},
+                {"text": "Lei", "condition": [{"type": "slot", "name": "register", "value": "formal"}]},
+                {
+                    "text": "Lei e arrabbiato",
+                    "condition": [
+                        {"type": "slot", "name": "mood", "value": "frustrated"},
+                        {"type": "slot", "name": "register", "value": "formal"},
+                    ],
+                },
+            ]
+        }
+    )
+    assert responses.text("utter_x") == f"tu, {facts()['refund_days']} giorni"
+    assert responses.text("utter_x", {"register": "formal"}) == "Lei"
+    assert responses.text("utter_x", {"register": "formal", "mood": "frustrated"}) == "Lei e arrabbiato"
+    assert responses.text("utter_x", {"register": "", "mood": "frustrated"}).startswith("tu")
+
+
+def test_conditional_variations_without_slots_are_never_picked_and_placeholders_are_filled():
     responses = Responses.load(FIXTURES / "domain.yml")
     responses._rng = random.Random(7)
     texts = {

@@ -61,10 +61,18 @@ async def test_same_agent_for_the_same_customer(running):
         )
     ).json()
     assert r4["agent"]["name"] == "Marco"
-    # the agent sees the customer's history
+    # the same e-mail joins the open case: one case, counted once for Marco
+    assert r4["ticket_id"] == r1["ticket_id"]
+    assert (await running.state(by_ticket["conversation_id"]))["merged_into"] == by_email["conversation_id"]
+    # the agent sees the customer's history: one entry per case, opening its latest conversation
     detail = (await marco.get(f"/conversations/{again['conversation_id']}")).json()
-    assert [c["conversation_id"] for c in detail["history"]["conversations"]] == [first["conversation_id"]]
-    assert detail["history"]["tickets"][0]["ticket_id"] == r1["ticket_id"]
+    [case] = detail["history"]
+    assert (case["ticket_id"], case["conversation_id"], case["conversations"]) == (
+        r1["ticket_id"],
+        by_email["conversation_id"],
+        3,
+    )
+    assert case["state"] == "with_agent" and case["agent"]["name"] == "Marco"
 
 
 async def test_visitor_token_forged_means_new_visitor(running):
