@@ -1,4 +1,4 @@
-"""A domain guard for the support intents, as a Rasa graph component.
+"""A domain guard for every intent that starts something, as a Rasa graph component.
 
 ``out_of_scope`` is "everything else", the hardest class to learn from examples: a question about
 the weather can look, to the classifier, like a question about an order. This component runs after
@@ -8,6 +8,15 @@ order number, a product, a ticket code, or a word beginning with one of the stem
 ``support_cues.yml`` ("ordin", "consegn", "rott", "rimbors"…). A message with none of them goes to
 ``nlu_fallback`` instead (the bot asks to rephrase, then hands off), which is what the customer
 would get from a person too: "scusi, non ho capito di quale ordine parla".
+
+Near misses share those words: "l'autobus è in ritardo", "annulla il timer", "ho il ginocchio
+gonfio dopo la corsa". So a message taken for **any** intent (a problem, a person, a complaint, a
+greeting…) that names a thing from another world — a word of ``foreign_words.yml`` (3,000 words by
+topic: transport, health, food, telecoms, sport…, none of them ever used in the support training
+data, which a test checks) — goes to ``nlu_fallback`` too, unless it is anchored to this shop (an
+order number, a product, a ticket, or an anchor word of ``support_cues.yml``: "ordine",
+"consegna", "corriere"…). The reason is put on the parse result as ``domain_guard``
+(``classified_as``, and the ``foreign`` word).
 """
 
 from __future__ import annotations
@@ -28,7 +37,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.problems import registry
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "support_cues.yml"
-CUE_ENTITIES = ("order_number", "product", "ticket_id")
+DEFAULT_FOREIGN = Path(__file__).resolve().parent / "foreign_words.yml"
+UNGUARDED = frozenset({"out_of_scope", "nlu_fallback", "handoff_resolved", "case_detail"})
+CUE_ENTITIES = ("order_number", "product", "ticket_id", "email")
 FALLBACK = "nlu_fallback"
 WORD = re.compile(r"[a-z0-9]+")
 
@@ -46,6 +57,47 @@ def load_stems(path: Path | str = DEFAULT_CUES) -> list[str]:
     if not stems:
         raise ValueError(f"{path} lists no stems")
     return stems
+
+
+def load_anchors(path: Path | str = DEFAULT_CUES) -> list[str]:
+    """The anchor word beginnings of support_cues.yml, folded."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return [fold(str(s)) for s in data.get("anchors") or [] if str(s).strip()]
+
+
+def load_foreign(path: Path | str = DEFAULT_FOREIGN) -> frozenset[str]:
+    """Every word of foreign_words.yml (all topics), folded."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    groups = data.get("words") or {}
+    if not isinstance(groups, dict):
+        raise ValueError(f"{path}: expected words: {{topic: [word, …]}}")
+    return frozenset(fold(str(w)) for words in groups.values() for w in words or [] if str(w).strip())
+
+
+def load_phrases(path: Path | str = DEFAULT_FOREIGN) -> list[re.Pattern[str]]:
+    """The assistant-command phrases of foreign_words.yml, compiled."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return [re.compile(str(p)) for p in data.get("phrases") or []]
+
+
+def anchored(text: str, anchors: list[str]) -> bool:
+    """Whether the text ties itself to this shop (an order number or an anchor word)."""
+    folded = fold(text)
+    return bool(re.search(r"\d{6,}", folded)) or any(
+        word.startswith(anchor) for word in WORD.findall(folded) for anchor in anchors
+    )
+
+
+def foreign_word(text: str, foreign: frozenset[str], phrases: list[re.Pattern[str]] = ()) -> str | None:
+    """The first word (or assistant command) of another world in the text, or None."""
+    for word in WORD.findall(fold(text)):
+        if word in foreign:
+            return word
+    for phrase in phrases:
+        found = phrase.search(text)
+        if found:
+            return found.group(0).strip()
+    return None
 
 
 def support_cue(text: str, stems: list[str]) -> str | None:
@@ -66,12 +118,19 @@ class SupportDomainGuard(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """The cue file and the intents it guards."""
-        return {"cues": str(DEFAULT_CUES), "intents": list(registry().support_intents)}
+        """The cue files and the intents that need a support cue."""
+        return {
+            "cues": str(DEFAULT_CUES),
+            "foreign": str(DEFAULT_FOREIGN),
+            "intents": list(registry().support_intents),
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
-        """Load the stems once."""
+        """Load the word lists once."""
         self._stems = load_stems(config["cues"])
+        self._anchors = load_anchors(config["cues"])
+        self._foreign = load_foreign(config["foreign"])
+        self._phrases = load_phrases(config["foreign"])
         self._intents = set(config["intents"])
 
     @classmethod
@@ -86,17 +145,26 @@ class SupportDomainGuard(GraphComponent):
         return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Re-label support intents that carry no support cue."""
+        """Re-label what is not about the shop: a support intent without a support cue, and any
+        intent that names another world's thing without an anchor to the shop."""
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get("name") not in self._intents:
+            name = intent.get("name")
+            if name in UNGUARDED or not name:
                 continue
-            if any(e.get("entity") in CUE_ENTITIES for e in message.get(ENTITIES) or []):
+            text = message.get(TEXT) or ""
+            if any(e.get("entity") in CUE_ENTITIES for e in message.get(ENTITIES) or []) or anchored(
+                text, self._anchors
+            ):
                 continue
-            if support_cue(message.get(TEXT) or "", self._stems):
+            reason: dict[str, Any] = {"classified_as": name}
+            foreign = foreign_word(text, self._foreign, self._phrases)
+            if foreign:
+                reason["foreign"] = foreign
+            elif name not in self._intents or support_cue(text, self._stems):
                 continue
             fallback = {"name": FALLBACK, "confidence": intent.get("confidence", 0.0)}
             message.data[INTENT] = fallback
             message.data.setdefault(INTENT_RANKING_KEY, []).insert(0, fallback)
-            message.set("domain_guard", {"classified_as": intent.get("name")}, add_to_output=True)
+            message.set("domain_guard", reason, add_to_output=True)
         return messages

@@ -114,8 +114,52 @@ def test_domain_guard_sends_support_intents_without_any_cue_to_fallback():
     assert weather.get("intent_ranking")[0]["name"] == "nlu_fallback"
     assert table.get("intent")["name"] == "item_damaged"
     assert number.get("intent")["name"] == "order_status"
-    assert chat.get("intent")["name"] == "greet"  # only support intents are guarded
+    assert chat.get("intent")["name"] == "greet"  # a greeting needs no support cue
     assert product.get("intent")["name"] == "delivery_late"  # a product entity is a cue
+
+
+def test_domain_guard_turns_away_any_intent_that_names_another_world_unless_anchored():
+    from bot.components.domain_guard import SupportDomainGuard
+
+    guard = SupportDomainGuard(SupportDomainGuard.get_default_config())
+    bus, person, hello, courier, order = guard.process(
+        [
+            _message("l'autobus è in ritardo", "delivery_late"),
+            _message("voglio parlare con il mio dentista", "request_human"),
+            _message("ciao, mi fai una ricetta con il basilico?", "greet"),
+            _message("il corriere è più lento dell'autobus", "delivery_late"),
+            _message(
+                "il tavolo è arrivato rotto, ho preso il treno per vederlo",
+                "item_damaged",
+                [{"entity": "product", "value": "tavolo"}],
+            ),
+        ]
+    )
+    assert bus.get("intent")["name"] == "nlu_fallback"
+    assert bus.get("domain_guard") == {"classified_as": "delivery_late", "foreign": "autobus"}
+    assert person.get("intent")["name"] == "nlu_fallback" and hello.get("intent")["name"] == "nlu_fallback"
+    assert courier.get("intent")["name"] == "delivery_late"  # anchored: "corriere"
+    assert order.get("intent")["name"] == "item_damaged"  # anchored: a product of the shop
+
+
+def test_no_foreign_word_appears_in_what_the_bot_is_trained_to_handle():
+    """Otherwise the guard would turn away messages like the ones the bot learnt from."""
+    import re
+    from pathlib import Path
+
+    from bot.components.domain_guard import fold, load_foreign
+    from tests.bot.test_nlu import examples, plain
+
+    foreign = load_foreign()
+    assert len(foreign) >= 1500
+    root = Path(__file__).resolve().parents[2]
+    clashes = [
+        (intent, text, sorted(set(re.findall(r"[a-z0-9]+", fold(plain(text)))) & foreign))
+        for path in sorted((root / "bot/data/nlu").glob("*.yml"))
+        for intent, text in examples(path)
+        if intent != "out_of_scope" and set(re.findall(r"[a-z0-9]+", fold(plain(text)))) & foreign
+    ]
+    assert clashes == []
 
 
 def test_every_support_training_example_carries_a_support_cue():
