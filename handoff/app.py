@@ -7,7 +7,7 @@ import hmac
 import itertools
 import logging
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,7 +20,7 @@ from sanic.response import json as json_response
 
 from bot import problems
 from handoff import redact, validation
-from handoff.blueprints import agent, customer, health, internal, static
+from handoff.blueprints import agent, customer, devmail, health, internal, static
 from handoff.blueprints.common import WS_NOT_FOUND, WS_UNAUTHORIZED, bearer
 from handoff.errors import ClientError, NotFound, Unavailable
 from handoff.hub import Hub
@@ -60,18 +60,27 @@ SANIC_CODES = {
 }
 
 
+REDIS_POOL_SIZE = 512  # connections per hub process (`?max_connections=` in REDIS_URL overrides)
+REDIS_POOL_WAIT = 10.0  # seconds a command waits for a free connection before it fails
+
+
 def redis_client(url: str) -> Redis:
     """The hub's Redis client: a command that meets a dropped connection (Redis restarted, a stale
-    pooled socket) is retried on a fresh one, a few times with a short back-off, before it fails."""
+    pooled socket) is retried on a fresh one, a few times with a short back-off, before it fails.
+    The pool blocks when all its connections are busy (a burst of 1,000 live conversations) instead
+    of refusing the next command, which would close a customer's socket."""
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3)
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=REDIS_POOL_SIZE,
+        timeout=REDIS_POOL_WAIT,
         decode_responses=True,
         health_check_interval=30,
         retry=retry,
         retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
         socket_connect_timeout=2,
     )
+    return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
 
 
 def create_app(settings: Settings | None = None, name: str | None = None) -> Sanic:
@@ -99,6 +108,8 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
     app.blueprint(internal.bp)
     app.blueprint(health.bp)
     app.blueprint(static.create_blueprint(settings.widget_dir, settings.static_dir))
+    if settings.dev_mailbox is not None:
+        app.blueprint(devmail.create_blueprint(settings.dev_mailbox))
 
     @app.before_server_start
     async def connect(app: Sanic) -> None:

@@ -32,6 +32,11 @@ class NotFound(ClientError):
         super().__init__(code, message, 404)
 
 
+class Unauthorized(ClientError):
+    def __init__(self, code: str = "unauthorized", message: str = "not allowed"):
+        super().__init__(code, message, 401)
+
+
 class RateLimited(ClientError):
     def __init__(self, message: str, retry_after: float):
         super().__init__("rate_limited", message, 429, retry_after)

@@ -17,8 +17,10 @@ from handoff.services.agent_desk import AgentDesk
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.console import ConsoleQueries
+from handoff.services.content import Content
 from handoff.services.customers import Customers
 from handoff.services.events import Events
+from handoff.services.mailer import Mailer
 from handoff.services.ratings import Ratings
 from handoff.services.router import Router
 from handoff.services.sweeper import Sweeper
@@ -52,25 +54,39 @@ class Hub:
         )
         self.bus = EventBus(redis, self.stores.keys.channel())
         self.events = Events(self.stores.conversations, self.bus)
+        self.content = Content(redis, self.stores.keys, responses, self.bus)
         self.auth = Auth(
             Signer(settings.secret), self.stores.agents, settings.retention_seconds, settings.agent_token_ttl
         )
-        self.console = ConsoleQueries(self.stores, registry, responses, canned_selection)
-        self.router = Router(settings, self.stores, self.events, self.console, registry, responses)
+        self.console = ConsoleQueries(self.stores, registry, responses, canned_selection, settings)
+        self.mailer = Mailer(settings, self.stores, responses, self.auth)
+        self.router = Router(
+            settings, self.stores, self.events, self.console, registry, responses, self.mailer
+        )
         self.bot = BotBridge(settings, self.stores.conversations, rasa, responses, self.events, self.router)
         self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot, responses)
         self.desk = AgentDesk(
-            settings, self.stores, self.events, self.router, self.bot, self.console, self.auth, responses
+            settings,
+            self.stores,
+            self.events,
+            self.router,
+            self.bot,
+            self.console,
+            self.auth,
+            responses,
+            self.mailer,
         )
         self.ratings = Ratings(self.stores, self.events)
-        self.sweeper = Sweeper(self.router, self.bot, settings.sweep_interval)
+        self.sweeper = Sweeper(self.router, self.bot, self.mailer, settings.sweep_interval)
 
     async def start(self, sweeper: bool = True) -> None:
         await self.bus.start()
+        await self.content.start()  # a shipped release's words, if one is live
         if sweeper:
             self.sweeper.start()
 
     async def stop(self) -> None:
+        self.content.stop()
         await self.sweeper.stop()
         await self.bot.stop()
         await self.bus.stop()

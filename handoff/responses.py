@@ -27,6 +27,17 @@ REQUIRED = (
     "utter_welcome",
     "utter_hub_transferred",
     "utter_hub_transferred_reason",
+    "utter_handoff_offline_email",
+    "utter_handoff_offline_ask_email",
+    "utter_hub_email_noted",
+    "utter_hub_offer_email",
+    "utter_hub_email_instead",
+    "utter_hub_email_instead_ask",
+    "utter_hub_keep_waiting",
+    "utter_mail_offline_subject",
+    "utter_mail_offline_body",
+    "utter_mail_reply_subject",
+    "utter_mail_reply_body",
 )
 
 
@@ -48,11 +59,21 @@ class Responses:
     @classmethod
     def load(cls, path: Path, required: tuple[str, ...] = REQUIRED) -> Responses:
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            text = Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ResponsesError(f"domain file not found: {path} (set SPORTELLO_DOMAIN)") from None
+        return cls.parse(text, str(path), required)
+
+    @classmethod
+    def parse(cls, text: str, source: str = "domain.yml", required: tuple[str, ...] = REQUIRED) -> Responses:
+        """The responses of a domain file's text (a shipped release's domain comes from Redis)."""
+        path = source
+        try:
+            data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
             raise ResponsesError(f"domain file {path} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ResponsesError(f"{path}: not a domain file")
         raw = data.get("responses") or {}
         if not isinstance(raw, dict):
             raise ResponsesError(f"{path}: 'responses' must be a mapping")
@@ -64,6 +85,11 @@ class Responses:
         if missing:
             raise ResponsesError(f"{path} lacks the response(s) the hub needs: {', '.join(missing)}")
         return cls(responses)
+
+    def replace(self, other: Responses) -> None:
+        """Take `other`'s words, in place: every service holding this object says the new ones
+        from its next sentence on (a shipped release, without a restart)."""
+        self._responses = other._responses
 
     def _candidates(self, name: str, slots: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The variations that fit the conversation (`slots`: register, mood…), by the rule the bot

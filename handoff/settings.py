@@ -87,6 +87,24 @@ class Settings:
     # how long a customer may wait for a person's reply before the console turns it amber, then red
     reply_amber_seconds: float = 60.0
     reply_red_seconds: float = 180.0
+    # e-mail to customers (off without SMTP_HOST): the promise when nobody is online, and agents'
+    # replies that a customer who left the page would otherwise never read
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # none | starttls | tls
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "Casa Sportello <assistenza@sportello.example>"
+    public_url: str = ""  # the shop page with the widget, where links in e-mails lead (default: the hub's)
+    mail_link_ttl: float = 14 * 86400
+    mail_reply_delay: float = 60.0  # an agent's reply waits this long for the customer to read it on the page
+    dev_mailbox: Path | None = None  # the development mail server's folder, shown at /dev/mail
+    ticket_promise_seconds: float = 24 * 3600  # the reply time promised with a ticket
+    wait_offer_minutes: int = 3  # past this estimated wait, a queued customer may choose e-mail instead
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def retention_seconds(self) -> int:
@@ -165,6 +183,17 @@ class Settings:
                 f"HUB_REPLY_RED_SECONDS={red:g} must be longer than HUB_REPLY_AMBER_SECONDS={amber:g}"
             )
 
+        smtp_tls = (get("SMTP_TLS", "starttls") or "starttls").lower()
+        if smtp_tls not in ("none", "starttls", "tls"):
+            raise SettingsError(f"SMTP_TLS={smtp_tls!r} must be none, starttls or tls")
+        public_url = get("HUB_PUBLIC_URL", "") or ""
+        if public_url and not public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"HUB_PUBLIC_URL={public_url!r} must start with http:// or https://")
+        mail_from = get("MAIL_FROM", "Casa Sportello <assistenza@sportello.example>") or ""
+        if "@" not in mail_from:
+            raise SettingsError(f"MAIL_FROM={mail_from!r} is not an e-mail address")
+        dev_mailbox = get("HUB_DEV_MAILBOX")
+
         secret = required("HUB_SECRET")
         internal_token = required("HUB_INTERNAL_TOKEN")
         if require_secrets:
@@ -232,4 +261,16 @@ class Settings:
             welcome=(get("HUB_WELCOME", "1") or "1").lower() not in ("0", "false", "no", "off"),
             reply_amber_seconds=amber,
             reply_red_seconds=red,
+            smtp_host=get("SMTP_HOST", "") or "",
+            smtp_port=integer("SMTP_PORT", 465 if smtp_tls == "tls" else 587),
+            smtp_tls=smtp_tls,
+            smtp_user=get("SMTP_USER", "") or "",
+            smtp_password=get("SMTP_PASSWORD", "") or "",
+            mail_from=mail_from,
+            public_url=public_url.rstrip("/"),
+            mail_link_ttl=duration("MAIL_LINK_TTL", 14 * 86400),
+            mail_reply_delay=duration("MAIL_REPLY_DELAY", 60.0),
+            dev_mailbox=Path(dev_mailbox).expanduser().resolve() if dev_mailbox else None,
+            ticket_promise_seconds=duration("HUB_TICKET_PROMISE", 24 * 3600),
+            wait_offer_minutes=integer("HUB_WAIT_OFFER_MINUTES", 3),
         )

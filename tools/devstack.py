@@ -11,6 +11,7 @@ the hub's environment without importing the hub: `python -m tools.devstack`.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlparse
 
-from tools.processes import free_port, http_ok, redis_argv, redis_pong, wait_for
+from tools.processes import free_port, http_ok, port_open, redis_argv, redis_pong, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
@@ -72,6 +73,10 @@ class Stack:
     rasa_port: int = 5005
     actions_port: int = 5055
     seed_demo: bool = True
+    dev_mail: bool = True  # without SMTP_HOST: a development mail server, its mails at /dev/mail
+    mail_port: Optional[int] = None
+    releases_dir: Optional[Path] = None  # content releases (make ship); default bot/models/releases
+    content_version: str = ""  # the content release live (set when started)
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[tuple] = field(default_factory=list)
     commands: dict[str, tuple] = field(default_factory=dict)
@@ -110,6 +115,8 @@ class Stack:
             self.redis_url = env.get("REDIS_URL") or self._start_redis(env, say)
         env["REDIS_URL"] = self.redis_url
         env.update(redis_env(self.redis_url))
+        if self.dev_mail and not env.get("SMTP_HOST"):
+            env.update(self._start_dev_mail(env, say))
         env.update(
             {
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
@@ -162,6 +169,7 @@ class Stack:
             if seeded.returncode != 0:
                 raise RuntimeError(f"seeding the demo agents failed:\n{seeded.stdout}{seeded.stderr}")
         say(f"… hub on {self.hub_url}")
+        self._register_content(env)
         _, hub, hub_log = self._spawn("hub", [str(HUB_PY), "-m", "handoff"], env)
 
         wait_for(lambda: http_ok(f"{self.rasa_url}/webhooks/rest/"), 240, "Rasa", rasa, rasa_log)
@@ -174,6 +182,63 @@ class Stack:
         )
         wait_for(lambda: http_ok(f"{self.hub_url}/v1/health"), 60, "the hub", hub, hub_log)
         return self
+
+    @property
+    def stack_file(self) -> Path:
+        """Where `make ship` finds this running system (its Rasa and its Redis)."""
+        return self.run_dir / "stack.json"
+
+    def _register_content(self, env: dict[str, str]) -> None:
+        """What this run starts with (the trained model, the working tree's domain.yml) is the live
+        content release: `make ship` can then be rolled back to it, and the console shows it."""
+        self.stack_file.write_text(
+            json.dumps(
+                {
+                    "rasa_urls": [self.rasa_url],
+                    "redis_url": self.redis_url,
+                    "key_prefix": env.get("HUB_KEY_PREFIX", "sportello:"),
+                    "rasa_token": env.get("RASA_TOKEN", ""),
+                    "hub_url": self.hub_url,
+                }
+            )
+        )
+        env["SPORTELLO_STACK"] = str(self.stack_file)
+        if self.releases_dir is not None:
+            env["SPORTELLO_RELEASES"] = str(self.releases_dir)
+        registered = subprocess.run(
+            [str(HUB_PY), "-m", "tools.ship", "register", "--model", str(MODEL)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if registered.returncode != 0:
+            raise RuntimeError(
+                f"registering the content release failed:\n{registered.stdout}{registered.stderr}"
+            )
+        self.content_version = registered.stdout.strip().splitlines()[-1]
+
+    @property
+    def mailbox(self) -> Path:
+        """Where the development mail server keeps the mails it caught."""
+        return self.run_dir / "mail"
+
+    def _start_dev_mail(self, env: dict[str, str], say) -> dict[str, str]:
+        """A local SMTP server that keeps every mail in run_dir/mail (nothing leaves the machine)."""
+        self.mail_port = self.mail_port or free_port(8025)
+        say(f"… development mail server on 127.0.0.1:{self.mail_port} (mails in {self.mailbox})")
+        _, proc, log = self._spawn(
+            "mail",
+            [str(HUB_PY), "-m", "tools.devmail", "--port", str(self.mail_port), "--dir", str(self.mailbox)],
+            env,
+        )
+        wait_for(lambda: port_open(self.mail_port), 20, "the development mail server", proc, log)
+        return {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.mail_port),
+            "SMTP_TLS": "none",
+            "HUB_DEV_MAILBOX": str(self.mailbox),
+        }
 
     def _start_redis(self, env: dict[str, str], say) -> str:
         binary = shutil.which("redis-server")
@@ -260,7 +325,13 @@ def main() -> int:
             f"  Agent console:                   {stack.hub_url}/console/\n"
             f"    demo agents: serena@sportello.example, marco@sportello.example"
             f" (password: {password})\n"
-            f"  Redis: {stack.redis_url}   Rasa: {stack.rasa_url}   logs: {stack.run_dir}/*.log\n"
+            + (
+                f"  E-mails to customers (caught by the development mail server): {stack.hub_url}/dev/mail\n"
+                if stack.mail_port
+                else ""
+            )
+            + f"  Content release live: {stack.content_version} (make ship / make rollback / make releases)\n"
+            + f"  Redis: {stack.redis_url}   Rasa: {stack.rasa_url}   logs: {stack.run_dir}/*.log\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -132,7 +132,12 @@ async def perform_handoff(
         "eta_minutes": result.get("eta_minutes") or 1,
         "wait": result.get("wait") or "",
     }
-    dispatcher.utter_message(response=f"utter_handoff_{status}", **values)
+    name = f"utter_handoff_{status}"
+    if status == "offline" and result.get("reply_by") in ("email", "ask_email"):
+        # nobody online: the answer comes by e-mail, to the address on the case, or we ask for one
+        name += "_" + result["reply_by"]
+        values["email"] = result.get("email") or ""
+    dispatcher.utter_message(response=name, **values)
     return [
         SlotSet("handoff_status", status),
         SlotSet("agent_name", values["agent_name"] or None),

@@ -39,7 +39,9 @@ async def logout(request: Request):
 
 @bp.get("/me", ctx_auth="agent")
 async def me(request: Request):
-    return json_response(await request.app.ctx.hub.desk.me(request.ctx.agent))
+    hub = request.app.ctx.hub
+    # `content`: the content release live (make ship), null while the hub says its own domain.yml
+    return json_response({**await hub.desk.me(request.ctx.agent), "content": hub.content.current()})
 
 
 @bp.post("/presence", ctx_auth="agent")
@@ -117,6 +119,12 @@ async def resolve(request: Request, conversation_id: str):
     return json_response({"conversation": view})
 
 
+@bp.post("/conversations/<conversation_id:str>/release", ctx_auth="agent")
+async def release(request: Request, conversation_id: str):
+    view = await request.app.ctx.hub.desk.release(conversation_id, request.ctx.agent)
+    return json_response({"conversation": view})
+
+
 @bp.post("/conversations/<conversation_id:str>/read", ctx_auth="agent")
 async def read(request: Request, conversation_id: str):
     return json_response(await request.app.ctx.hub.desk.mark_read(conversation_id, request.ctx.agent))
@@ -169,6 +177,7 @@ async def stream(request: Request, ws):
                 "agent": agent.public(),
                 "presence": "online",
                 "reply_targets": desk.reply_targets(),
+                "content": hub.content.current(),
             }
         )
         writer.post({"type": "queue", "items": await hub.console.queue_items()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 
 from redis.exceptions import RedisError
@@ -15,6 +16,7 @@ from handoff.errors import ClientError
 
 bp = Blueprint("customer", url_prefix="/v1/conversations")
 POLL_SECONDS = 5.0
+PAGE_ALIVE_SECONDS = 15.0
 
 
 def _after(request: Request) -> str | None:
@@ -28,6 +30,14 @@ async def create_conversation(request: Request):
     customers = request.app.ctx.hub.customers
     created = await customers.start(body.get("visitor_token"), request.remote_addr or request.ip)
     return json_response(created, status=201)
+
+
+@bp.post("/resume")
+async def resume(request: Request):
+    """A link from an e-mail (`{"link": token}`) reopens its conversation in this browser."""
+    body = read_json(request)
+    customers = request.app.ctx.hub.customers
+    return json_response(await customers.resume(body.get("link"), request.remote_addr or request.ip))
 
 
 @bp.get("/<conversation_id:str>/events", ctx_auth="conversation")
@@ -84,9 +94,22 @@ async def stream(request: Request, ws, conversation_id: str):
             except RedisError:  # Redis hiccup: try again on the next wake-up or poll
                 await asyncio.sleep(0.5)
 
+    socket_id = secrets.token_hex(8)
+
+    async def alive() -> None:
+        """The customer's page is open (and has shown every event up to the last sent): an agent's
+        reply is not e-mailed to someone who is reading it here."""
+        while not writer.closed:
+            try:
+                await customers.page_open(conversation_id, socket_id, state["last"])
+            except RedisError:
+                pass
+            await asyncio.sleep(PAGE_ALIVE_SECONDS)
+
     remove = customers.subscribe(conversation_id, wake=wake.set, post=writer.post)
     await catch_up()
     pump_task = asyncio.create_task(pump())
+    alive_task = asyncio.create_task(alive())
     last_typing = 0.0
     try:
         async for raw in ws:
@@ -123,4 +146,9 @@ async def stream(request: Request, ws, conversation_id: str):
     finally:
         remove()
         pump_task.cancel()
+        alive_task.cancel()
+        try:
+            await customers.page_closed(conversation_id, socket_id, state["last"])
+        except RedisError:
+            pass
         await writer.stop()

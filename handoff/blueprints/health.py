@@ -22,6 +22,6 @@ async def health(request: Request):
     checks["rasa"] = {"ok": ok, "detail": detail}
     healthy = all(c["ok"] for c in checks.values())
     return json_response(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {"status": "ok" if healthy else "unavailable", "checks": checks, "content": hub.content.current()},
         status=200 if healthy else 503,
     )

@@ -16,6 +16,7 @@ from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.console import ConsoleQueries
 from handoff.services.events import Events
+from handoff.services.mailer import Mailer
 from handoff.services.router import Router
 from handoff.settings import Settings
 from handoff.store import Stores
@@ -39,9 +40,11 @@ class AgentDesk:
         console: ConsoleQueries,
         auth: Auth,
         responses: Responses,
+        mailer: Mailer,
     ):
         self.settings = settings
         self.responses = responses
+        self.mailer = mailer
         self.stores = stores
         self.convs = stores.conversations
         self.agents = stores.agents
@@ -101,6 +104,8 @@ class AgentDesk:
         }
         appended = await self.events.emit(cid, event, client_id=f"agent:{client_id}")
         await self.convs.agent_answered(cid)
+        if appended.new:
+            await self.mailer.agent_replied(cid)  # by e-mail if the customer does not read it here
         return {"type": "ack", "client_id": client_id, "id": appended.id}
 
     async def mark_read(self, cid: str, agent: Agent) -> dict[str, Any]:
@@ -199,6 +204,17 @@ class AgentDesk:
         await self.events.notify_agent(agent.id, {"type": "resolved", "conversation_id": cid})
         self.bot.after_resolve(cid)
         await self.router.drain()
+        return await self.console.conversation_view(cid)
+
+    async def release(self, cid: str, agent: Agent) -> dict[str, Any]:
+        """Keep a ticket open without holding it: back to the tickets list (offline), at its place,
+        e.g. after answering by e-mail while the customer's reply is awaited."""
+        conv = await self._assigned_to(cid, agent)
+        if not await self.convs.park(cid, "offline", 0, ("assigned",), expected_agent=agent.id):
+            raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
+        await self.convs.keep_offline_place(cid, conv.handoff_at or time.time())
+        await self.events.notify_agents({"type": "released", "conversation_id": cid})
+        await self.router.queue_changed()
         return await self.console.conversation_view(cid)
 
     async def typing(self, cid: Any, agent: Agent) -> None:

@@ -36,6 +36,18 @@ class Auth:
             "visitor_token": self.signer.sign("visitor", {"vid": visitor_id}, ttl=ttl),
         }
 
+    def resume_link(self, cid: str, visitor_id: str, ttl: float) -> str:
+        """The token of a link (in an e-mail) that reopens conversation `cid`; expires after `ttl`."""
+        return self.signer.sign("resume", {"cid": cid, "vid": visitor_id}, ttl=ttl)
+
+    def resumed(self, link_token: Any) -> tuple[str, str]:
+        """(conversation id, visitor id) of a valid link token; TokenError when forged or expired."""
+        payload = self.signer.verify(link_token if isinstance(link_token, str) else None, "resume")
+        cid, vid = payload.get("cid"), payload.get("vid")
+        if not isinstance(cid, str) or not cid:
+            raise TokenError("no conversation in the link")
+        return cid, str(vid or "")
+
     def verify_conversation(self, token: str | None, cid: str) -> str:
         """The visitor id of a valid token for conversation `cid`; TokenError otherwise."""
         payload = self.signer.verify(token, "conversation")

@@ -25,6 +25,7 @@ from handoff.settings import Settings
 from handoff.store import ConversationStore
 
 log = logging.getLogger("handoff.bot")
+_UNREAD = object()  # _answer: the status was not read with the turn
 
 
 def bot_events(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
@@ -114,13 +115,19 @@ class BotBridge:
         lease = self.settings.bot_lease_seconds
         renewer: asyncio.Task | None = None
         try:
-            if not await self.convs.acquire_bot_lease(cid, self.owner, lease):
+            # the lease, the first turn and the status in one round trip (the reads count only
+            # if the lease was taken)
+            acquired, turn, status = await self.convs.next_bot_turn_and_status(cid, self.owner, lease)
+            if not acquired:
                 return  # another process is answering this conversation
             lost = asyncio.Event()
             renewer = asyncio.create_task(self._renew_lease(cid, lost))
+            first = True
             while not lost.is_set():
                 self._kicked.discard(cid)
-                turn = await self.convs.next_bot_turn(cid)
+                if not first:
+                    _, turn, status = await self.convs.next_bot_turn_and_status(cid)
+                first = False
                 if turn is None:
                     left = await self.convs.release_bot_lease(cid, self.owner)
                     if left > 0:
@@ -133,7 +140,7 @@ class BotBridge:
                         continue
                     break
                 try:
-                    await self._answer(cid, turn)
+                    await self._answer(cid, turn, status)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -163,9 +170,13 @@ class BotBridge:
             await self.events.typing(cid, "bot")
             await asyncio.sleep(4)
 
-    async def _answer(self, cid: str, turn: dict[str, Any]) -> None:
+    async def _answer(self, cid: str, turn: dict[str, Any], status: str | None | object = _UNREAD) -> None:
+        """Answer one turn; `status` is the conversation's status read with the turn (read now
+        when not given)."""
         turn_eid = str(turn.get("eid") or "")
-        if await self.convs.status(cid) != "bot":
+        if status is _UNREAD:
+            status = await self.convs.status(cid)
+        if status != "bot":
             # a person has taken over meanwhile: the message is already theirs
             await self._finish(cid, turn_eid, [], None)
             return
@@ -215,8 +226,12 @@ class BotBridge:
     def announcement(self, result: dict[str, Any]) -> dict[str, Any]:
         """The outcome of a hand-off the hub made itself, in domain.yml's words."""
         agent = result.get("agent") or {}
+        name = f"utter_handoff_{result['status']}"
+        if result.get("reply_by") in ("email", "ask_email"):
+            name += "_" + result["reply_by"]  # the promise by e-mail (or the question for an address)
         return self.responses.render(
-            f"utter_handoff_{result['status']}",
+            name,
+            email=result.get("email"),
             agent_name=agent.get("name"),
             ticket_id=result.get("ticket_id"),
             queue_position=result.get("queue_position"),
@@ -231,13 +246,33 @@ class BotBridge:
         await self.convs.set_fields(cid, {"buttons": buttons})
 
     # while a person is awaited ------------------------------------------------------------------
-    async def customer_waiting(self, cid: str, status: str, text: str) -> None:
+    async def customer_waiting(self, cid: str, status: str, text: str, payload: str | None = None) -> None:
         """A customer wrote while waiting for (or talking to) a person. Waiting, they are told once
         per hand-off what happens next; an order number or an e-mail they give goes on the case card
-        (the bot looks the order up: `case_detail`)."""
+        (the bot looks the order up: `case_detail`); an e-mail given for an answer by e-mail is
+        confirmed at once. The offer to leave and be answered by e-mail is answered here too."""
+        if status == "queued" and payload == "/email_instead":
+            await self.router.email_instead(cid)
+            return
+        if status == "queued" and payload == "/keep_waiting":
+            await self.router.keep_waiting(cid)
+            return
+        email = extract_email(text)
+        number = extract_order_number(text)
+        if status == "assigned" and not email and not number:
+            return  # talking to a person, nothing for the case card: nothing to do (no Redis read)
         conv = await self.convs.get(cid)
         if conv is None:
             return
+        if email and not conv.email and status == "offline" and self.router.mailer.enabled:
+            # the address the bot (or the e-mail offer) asked for: the promise can be kept now
+            await self.router.add_to_case(cid, {"email": email})
+            said = self.responses.render(
+                "utter_hub_email_noted", conv.voice, ticket_id=conv.ticket_id, email=email
+            )
+            await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
+            await self.events.emit(cid, {"type": "message", "from": "bot", **said})
+            conv.waiting_ack_for = str(conv.handoff_at)
         if status in ("queued", "offline") and conv.waiting_ack_for != str(conv.handoff_at):
             values: dict[str, Any] = {"ticket_id": conv.ticket_id}
             if status == "queued":
@@ -246,10 +281,8 @@ class BotBridge:
             await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
             await self.events.emit(cid, {"type": "message", "from": "bot", **said})
         entities = {}
-        number = extract_order_number(text)
         if number and not conv.order_number:
             entities["order_number"] = number
-        email = extract_email(text)
         if email and not conv.email:
             entities["email"] = email
         if entities:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from bot.problems import Registry
 from handoff.errors import ClientError, NotFound
 from handoff.responses import Responses
+from handoff.settings import Settings
 from handoff.store import Stores
 from handoff.store.agents import Agent
+from handoff.store.conversations import CUSTOMER_GONE_AFTER
 from handoff.store.records import Conversation
 
 LIST_STATUSES = ("queued", "assigned", "resolved", "offline")
@@ -23,7 +26,9 @@ class ConsoleQueries:
         registry: Registry,
         responses: Responses,
         canned_selection: list[dict[str, str]] | None = None,
+        settings: Settings | None = None,
     ):
+        self.settings = settings or Settings(secret="-" * 32, internal_token="-" * 24)
         self.responses = responses
         self.canned_selection = canned_selection  # from the canned file, if any
         self.convs = stores.conversations
@@ -69,6 +74,18 @@ class ConsoleQueries:
             "waiting_since": conv.waiting_since,
             "customer_count": conv.customer_count,
         }
+        if conv.status == "offline" and conv.handoff_at:
+            # a ticket: the reply promised to the customer, and whether that time has passed
+            view["reply_by"] = conv.handoff_at + self.settings.ticket_promise_seconds
+            view["overdue"] = conv.waiting_since is not None and time.time() > view["reply_by"]
+        if conv.status in ("assigned", "offline"):
+            # how what an agent writes now reaches the customer: on the page they have open (`chat`),
+            # by e-mail (`email`: not on the page, an address, mail configured), or when they come back
+            online = await self.convs.customer_connected(conv.id, CUSTOMER_GONE_AFTER)
+            view["customer_online"] = online
+            view["reply_channel"] = (
+                "chat" if online else "email" if conv.email and self.settings.mail_enabled else "later"
+            )
         if conv.status == "queued":
             view["queue_position"] = await self.queue.position(conv.id)
         last = await self.convs.last_events(conv.id, 10)

@@ -7,13 +7,14 @@ from typing import Any
 
 from handoff import validation
 from handoff.bus import BusMessage, EventStored, Typing, Wake
-from handoff.errors import ClientError, NotFound, RateLimited
+from handoff.errors import ClientError, NotFound, RateLimited, Unauthorized
 from handoff.responses import Responses
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.events import Events
 from handoff.settings import Settings
 from handoff.store import Stores
+from handoff.tokens import TokenError
 
 
 class Customers:
@@ -59,10 +60,10 @@ class Customers:
         text = validation.text(
             body.get("text"), self.settings.max_message_length, allow_empty=payload is not None
         )
-        known = await self.convs.client_event_id(cid, client_id)
+        # the idempotency check and the conversation in one round trip
+        known, conv = await self.convs.message_context(cid, client_id)
         if known:
             return {"type": "ack", "client_id": client_id, "id": known}
-        conv = await self.convs.get(cid)
         if conv is None:
             raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
         if payload is not None:
@@ -81,13 +82,37 @@ class Customers:
         turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
         # the pending bot turn is recorded atomically with the message (if in bot mode then)
         appended = await self.convs.append(cid, event, client_id, bot_turn=turn)
+        if appended.bot_turn_queued:
+            self.bot.wake(cid)  # the turn is durable now: its worker starts while we publish
         if appended.new:
             await self.events.published(cid, appended)
-        if appended.bot_turn_queued:
-            self.bot.wake(cid)
-        elif appended.new and appended.status in ("queued", "offline", "assigned"):
-            await self.bot.customer_waiting(cid, appended.status, text)
+        if (
+            appended.new
+            and not appended.bot_turn_queued
+            and appended.status in ("queued", "offline", "assigned")
+        ):
+            await self.bot.customer_waiting(cid, appended.status, text, payload)
         return {"type": "ack", "client_id": client_id, "id": appended.id}
+
+    async def resume(self, link: Any, ip: str) -> dict[str, str]:
+        """The conversation of a link from an e-mail, with fresh tokens for this browser; a forged
+        or expired link is refused (401 invalid_link) and changes nothing."""
+        wait = await self.limits.hit("resume", ip or "-", self.settings.rate_conversations_per_minute)
+        if wait is not None:
+            raise RateLimited("too many links opened from this address; retry in a minute", wait)
+        try:
+            cid, visitor_id = self.auth.resumed(link)
+        except TokenError:
+            raise Unauthorized("invalid_link", "this link is not valid or has expired") from None
+        if not await self.convs.exists(cid):
+            raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
+        return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
+
+    async def page_open(self, cid: str, socket_id: str, seen: str | None) -> None:
+        await self.convs.customer_socket(cid, socket_id, seen)
+
+    async def page_closed(self, cid: str, socket_id: str, seen: str | None) -> None:
+        await self.convs.customer_socket_closed(cid, socket_id, seen)
 
     async def typing(self, cid: str) -> None:
         await self.events.typing(cid, "customer")

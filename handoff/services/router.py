@@ -19,6 +19,7 @@ from handoff.ids import is_ticket_id
 from handoff.responses import Responses
 from handoff.services.console import ConsoleQueries
 from handoff.services.events import Events
+from handoff.services.mailer import Mailer
 from handoff.settings import Settings
 from handoff.store import Stores
 from handoff.store.agents import Agent, AgentState
@@ -36,9 +37,11 @@ class Router:
         console: ConsoleQueries,
         registry: Registry,
         responses: Responses,
+        mailer: Mailer,
     ):
         self.settings = settings
         self.responses = responses
+        self.mailer = mailer
         self.convs = stores.conversations
         self.agents = stores.agents
         self.tickets = stores.tickets
@@ -100,6 +103,8 @@ class Router:
         if conv.ticket_id:
             await self.tickets.reopen(conv.ticket_id, cid, merged)
         await self.events.notify_agents({"type": "case_updated", "conversation_id": cid})
+        if fields.get("email") and conv.status == "offline":
+            await self.mailer.offline_notice(cid)  # the promise, now that we can write to them
 
     async def _wait_for_routing(self, cid: str) -> None:
         for _ in range(500):
@@ -118,7 +123,9 @@ class Router:
             # one case per customer: what the case knew (name, order…) comes along, and the case's
             # other open conversations close into this one, so it counts once for the agent
             merged = {**{k: v for k, v in ticket.summary.items() if v not in (None, "", [])}, **merged}
-            await self.join_case(ticket, cid, now)
+            joined = await self.join_case(ticket, cid, now)
+        else:
+            joined = []
         mood = merged.get("mood") or ""
         priority = policy.priority_for(self.registry, reason, mood, requested_priority)
         if ticket is not None:
@@ -163,11 +170,21 @@ class Router:
             result.update(wait)
             event.update(wait)
             await self.convs.set_fields(cid, {"queue_position": position, "eta_minutes": wait["eta_minutes"]})
+        if status == "offline":
+            # how the promise will be kept: by e-mail (to this address), once we have one, or here
+            placed = await self.convs.get(cid) or conv
+            result["reply_by"] = self.mailer.reply_by(placed)
+            if placed.email:
+                result["email"] = placed.email
+            await self.mailer.offline_notice(cid)
         await self.events.emit_after_bot_turn(cid, event)
         if agent is not None:
             view = await self.console.conversation_view(cid)
             await self.events.notify_agent(agent.id, {"type": "assigned", "conversation": view})
-        if status in ("queued", "offline"):
+        # consoles showing the case's earlier conversation move on to this one, now that it is placed
+        for other_id in joined:
+            await self.events.notify_agents({"type": "merged", "conversation_id": other_id, "into": cid})
+        if status in ("queued", "offline") or joined:
             await self.queue_changed()
         return result
 
@@ -191,9 +208,11 @@ class Router:
                 return ticket
         return None
 
-    async def join_case(self, ticket: Ticket, cid: str, now: float) -> None:
-        """Close the case's other open conversations into `cid` (agents are told)."""
-        joined = False
+    async def join_case(self, ticket: Ticket, cid: str, now: float) -> list[str]:
+        """Close the case's other open conversations into `cid` (before it is placed, so the case
+        counts once against the agent's capacity); returns them, for the agents to be told once
+        `cid` is placed."""
+        joined = []
         for other_id in ticket.conversations:
             if other_id == cid:
                 continue
@@ -201,10 +220,8 @@ class Router:
             if agent_id is None:
                 continue
             log.info("conversation %s of case %s joins %s", other_id, ticket.ticket_id, cid)
-            await self.events.notify_agents({"type": "merged", "conversation_id": other_id, "into": cid})
-            joined = True
-        if joined:
-            await self.queue_changed()
+            joined.append(other_id)
+        return joined
 
     async def handoff_state(self, cid: str) -> dict[str, Any]:
         """The open hand-off as the internal API answers it."""
@@ -304,6 +321,8 @@ class Router:
         async with self._positions_lock:
             for position, cid in enumerate(await self.queue.ids(), start=1):
                 wait = await self.wait(position)
+                if wait["eta_minutes"] > self.settings.wait_offer_minutes:
+                    await self.offer_email(cid, wait)  # once per hand-off
                 told = await self.convs.told_wait(cid)
                 if told == (str(position), str(wait["eta_minutes"])):
                     continue
@@ -317,6 +336,72 @@ class Router:
                     **wait,
                 }
                 await self.events.emit_after_bot_turn(cid, event)
+
+    # no endless wait ----------------------------------------------------------------------
+    async def offer_email(self, cid: str, wait: dict[str, Any]) -> None:
+        """A wait past HUB_WAIT_OFFER_MINUTES: offer, once per hand-off, to leave and be answered
+        by e-mail without losing the place (buttons /email_instead, /keep_waiting)."""
+        conv = await self.convs.get(cid)
+        if not self.mailer.enabled or conv is None or conv.status != "queued":
+            return
+        if conv.offered_email_for == str(conv.handoff_at):
+            return
+        offer = self.responses.render("utter_hub_offer_email", conv.voice, **wait)
+        await self.convs.set_fields(
+            cid, {"offered_email_for": str(conv.handoff_at), "buttons": offer.get("buttons") or []}
+        )
+        await self.events.emit_after_bot_turn(cid, {"type": "message", "from": "bot", **offer})
+
+    async def email_instead(self, cid: str) -> None:
+        """The customer chose e-mail over waiting: the conversation becomes a ticket in the
+        offline list, at the place of its hand-off (oldest first), with the same case card."""
+        conv = await self.convs.get(cid)
+        if conv is None or conv.status != "queued":
+            return
+        if await self.convs.park(cid, "offline", 0, ("queued",)):
+            await self.convs.keep_offline_place(cid, conv.handoff_at or time.time())
+            await self.convs.set_fields(cid, {"buttons": [], "queue_position": "", "eta_minutes": ""})
+            values = {"ticket_id": conv.ticket_id, "email": conv.email}
+            name = "utter_hub_email_instead" if conv.email else "utter_hub_email_instead_ask"
+            told = self.responses.render(name, conv.voice, **values)
+            await self.events.emit(cid, {"type": "message", "from": "bot", **told})
+            await self.events.emit(
+                cid,
+                {
+                    "type": "handoff",
+                    "status": "offline",
+                    "ticket_id": conv.ticket_id or None,
+                    "reason": "email_instead",
+                },
+            )
+            await self.mailer.offline_notice(cid)
+            await self.queue_changed()
+
+    async def keep_waiting(self, cid: str) -> None:
+        """The customer stays in the queue: told the position and wait again."""
+        conv = await self.convs.get(cid)
+        if conv is None or conv.status != "queued":
+            return
+        await self.convs.set_fields(cid, {"buttons": []})
+        wait = await self.wait(await self.queue.position(cid) or 1)
+        told = self.responses.render("utter_hub_keep_waiting", conv.voice, **wait)
+        await self.events.emit(cid, {"type": "message", "from": "bot", **told})
+
+    async def flag_overdue_tickets(self) -> int:
+        """Tickets past the reply time promised to the customer are flagged to every console once."""
+        flagged = 0
+        now = time.time()
+        for cid in await self.convs.offline_ids():
+            conv = await self.convs.get(cid)
+            if conv is None or not conv.handoff_at or conv.waiting_since is None:
+                continue
+            if now <= conv.handoff_at + self.settings.ticket_promise_seconds:
+                continue
+            if await self.convs.flag_once(cid, f"overdue:{conv.handoff_at}"):
+                flagged += 1
+                view = await self.console.conversation_view(cid)
+                await self.events.notify_agents({"type": "ticket_overdue", "conversation": view})
+        return flagged
 
     async def drain(self) -> int:
         """Give queued conversations to online agents with room; returns how many moved."""

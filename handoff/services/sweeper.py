@@ -1,4 +1,5 @@
-"""Each process's background sweep: agents gone past their grace period, orphaned bot turns."""
+"""Each process's background sweep: agents gone past their grace period, orphaned bot turns,
+tickets past their promised time, and e-mail (replies the customer did not read; the outbox)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import asyncio
 import logging
 
 from handoff.services.bot_bridge import BotBridge
+from handoff.services.mailer import Mailer
 from handoff.services.router import Router
 
 log = logging.getLogger("handoff.sweeper")
 
 
 class Sweeper:
-    def __init__(self, router: Router, bot: BotBridge, interval: float):
+    def __init__(self, router: Router, bot: BotBridge, mailer: Mailer, interval: float):
         self.router = router
         self.bot = bot
+        self.mailer = mailer
         self.interval = interval
         self._task: asyncio.Task | None = None
 
@@ -36,6 +39,15 @@ class Sweeper:
             await self.bot.take_over_orphans()
         except Exception:
             log.warning("bot turn sweep failed", exc_info=True)
+        try:
+            await self.router.flag_overdue_tickets()
+        except Exception:
+            log.warning("overdue ticket sweep failed", exc_info=True)
+        try:
+            await self.mailer.check_replies()
+            await self.mailer.send_due()
+        except Exception:
+            log.warning("mail sweep failed", exc_info=True)
 
     async def _forever(self) -> None:
         while True:

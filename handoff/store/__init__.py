@@ -10,6 +10,7 @@ import asyncio
 from handoff.store.agents import AgentStore
 from handoff.store.conversations import ConversationStore
 from handoff.store.keys import Keys
+from handoff.store.outbox import Outbox
 from handoff.store.queue import QueueStore
 from handoff.store.ratelimit import RateLimiter
 from handoff.store.ratings import RatingStore
@@ -28,6 +29,7 @@ class Stores:
         self.queue = QueueStore(redis, self.keys, ttl, default_handling)
         self.ratings = RatingStore(redis, self.keys, ttl)
         self.limits = RateLimiter(redis, self.keys)
+        self.outbox = Outbox(redis, self.keys, ttl)
 
     async def ping(self, timeout: float = 2.0) -> None:
         """Raise when Redis does not answer in time (health check)."""
@@ -38,6 +40,7 @@ __all__ = [
     "AgentStore",
     "ConversationStore",
     "Keys",
+    "Outbox",
     "QueueStore",
     "RateLimiter",
     "RatingStore",

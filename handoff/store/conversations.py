@@ -14,6 +14,9 @@ from handoff.ids import new_conversation_id
 from handoff.store.keys import Keys
 from handoff.store.records import Appended, Conversation, Stored, loads
 
+# seconds without a sign of life from the customer's page (it pings every 15 s) before they count as gone
+CUSTOMER_GONE_AFTER = 45.0
+
 # Shared by the scripts that add to the stream: store one event body, return its id.
 # `stamped` gives a waiting event (stored without `ts`) the time it is really stored, so clients
 # that order by time show it after the bot's answer it waited for.
@@ -412,6 +415,15 @@ class ConversationStore:
     async def client_event_id(self, cid: str, client_id: str) -> str | None:
         return await self.r.hget(self.k.clients(cid), client_id)
 
+    async def message_context(self, cid: str, client_id: str) -> tuple[str | None, Conversation | None]:
+        """The event id already stored for `client_id` (None if new) and the conversation (None if
+        it does not exist), in one round trip (a customer message's hot path)."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hget(self.k.clients(cid), client_id)
+        pipe.hgetall(self.k.conv(cid))
+        known, data = await pipe.execute()
+        return known, (Conversation.from_hash(data) if data else None)
+
     async def events(
         self, cid: str, after: str | None = None, count: int | None = None
     ) -> list[dict[str, Any]]:
@@ -448,6 +460,23 @@ class ConversationStore:
 
     async def next_bot_turn(self, cid: str) -> dict[str, Any] | None:
         return loads(await self.r.lindex(self.k.bot_turns(cid), 0), None)
+
+    async def next_bot_turn_and_status(
+        self, cid: str, owner: str | None = None, lease: float = 0.0
+    ) -> tuple[bool, dict[str, Any] | None, str | None]:
+        """The bot turn at the head of the list and the conversation's status (as `status()`), in
+        one round trip; with `owner`, the bot lease is taken first in the same round trip
+        (`SET NX PX`, then read: the reads are only used when the lease was taken).
+        Returns (lease taken or no owner given, turn, status)."""
+        pipe = self.r.pipeline(transaction=False)
+        if owner is not None:
+            pipe.set(self.k.bot_lease(cid), owner, nx=True, px=int(lease * 1000))
+        pipe.lindex(self.k.bot_turns(cid), 0)
+        pipe.hmget(self.k.conv(cid), "status", "created_at")
+        replies = await pipe.execute()
+        acquired = bool(replies[0]) if owner is not None else True
+        raw, (status, created) = replies[-2], replies[-1]
+        return acquired, loads(raw, None), ((status or "bot") if created else None)
 
     async def pending_bot_conversations(self, older_than: float, count: int = 200) -> list[str]:
         return await self.r.zrangebyscore(self.k.bot_pending(), "-inf", older_than, start=0, num=count)
@@ -604,6 +633,43 @@ class ConversationStore:
     async def order_conversations(self, order_number: str) -> list[str]:
         return list(reversed(await self.r.zrange(self.k.order_convs(order_number), 0, -1)))
 
+    async def keep_offline_place(self, cid: str, since: float) -> None:
+        """In the offline list, a conversation keeps the place of its hand-off (oldest first)."""
+        await self.r.zadd(self.k.offline(), {cid: since}, xx=True)
+
+    async def flag_once(self, cid: str, flag: str) -> bool:
+        """True the first time `flag` is raised for the conversation (any process)."""
+        return bool(await self.r.hsetnx(self.k.conv(cid), f"flag:{flag}", "1"))
+
+    # the customer's page ------------------------------------------------------------
+    async def customer_socket(
+        self, cid: str, socket_id: str, seen: str | None, now: float | None = None
+    ) -> None:
+        """A customer's socket is alive (any process), and has delivered every event up to `seen`."""
+        now = time.time() if now is None else now
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zadd(self.k.customer_sockets(cid), {socket_id: now})
+        pipe.expire(self.k.customer_sockets(cid), self.ttl)
+        await pipe.execute()
+        if seen:
+            await self.customer_saw(cid, seen)
+
+    async def customer_socket_closed(self, cid: str, socket_id: str, seen: str | None) -> None:
+        await self.r.zrem(self.k.customer_sockets(cid), socket_id)
+        if seen:
+            await self.customer_saw(cid, seen)
+
+    async def customer_saw(self, cid: str, seen: str) -> None:
+        """The customer's page has shown every event up to `seen` (only ever moves forward)."""
+        current = await self.r.hget(self.k.conv(cid), "customer_seen")
+        if not current or _stream_key(seen) > _stream_key(current):
+            await self.r.hset(self.k.conv(cid), "customer_seen", seen)
+
+    async def customer_connected(self, cid: str, within: float, now: float | None = None) -> bool:
+        """Whether a page of the customer is open now (a socket alive in the last `within` s)."""
+        now = time.time() if now is None else now
+        return bool(await self.r.zcount(self.k.customer_sockets(cid), now - within, "+inf"))
+
     # indexes ------------------------------------------------------------------------
     async def index_email(self, cid: str, email: str, now: float) -> None:
         key = self.k.email_convs(email)
@@ -621,6 +687,15 @@ class ConversationStore:
 
     async def resolved_ids(self, aid: str, limit: int = 50) -> list[str]:
         return await self.r.zrevrange(self.k.agent_resolved(aid), 0, limit - 1)
+
+
+def _stream_key(eid: str) -> tuple[int, int]:
+    """A stream id as a sortable pair."""
+    ms, _, seq = str(eid).partition("-")
+    try:
+        return int(ms), int(seq or 0)
+    except ValueError:
+        return 0, 0
 
 
 def _next_id(eid: str) -> str | None:

@@ -50,6 +50,32 @@ class Keys:
     def offline(self) -> str:
         return f"{self.p}convs:offline"
 
+    def customer_sockets(self, cid: str) -> str:
+        return f"{self.p}conv:{cid}:sockets"
+
+    # e-mail
+    def mail(self, mid: str) -> str:
+        return f"{self.p}mail:{mid}"
+
+    def mail_due(self) -> str:
+        return f"{self.p}mail:due"
+
+    def mail_once(self, key: str) -> str:
+        return f"{self.p}mail:once:{key}"
+
+    def reply_checks(self) -> str:
+        return f"{self.p}mail:reply-checks"
+
+    # the content release live (tools/ship.py): configuration, not conversation data (no TTL)
+    def content_domain(self) -> str:
+        return f"{self.p}content:domain"
+
+    def content_version(self) -> str:
+        return f"{self.p}content:version"
+
+    def content_loaded(self) -> str:
+        return f"{self.p}content:loaded"
+
     # tickets
     def ticket(self, tid: str) -> str:
         return f"{self.p}ticket:{tid}"

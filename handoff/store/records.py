@@ -64,6 +64,10 @@ class Conversation:
     customer_count: int = 0  # customer messages since the first hand-off (agents' unread marks)
     outcome: str = ""  # how the agent closed it (solved, replacement, refund, no_reply)
     merged_into: str = ""  # the newer conversation of the same case this one was closed into
+    customer_seen: str = ""  # the last event the customer's page showed
+    mailed_upto: str = ""  # the last agent message sent to the customer by e-mail
+    offline_mailed_for: str = ""  # the hand-off whose offline notice was e-mailed
+    offered_email_for: str = ""  # the hand-off whose "answer me by e-mail" offer was made
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> Conversation:
@@ -95,6 +99,10 @@ class Conversation:
             customer_count=_int(data.get("customer_count")) or 0,
             outcome=data.get("outcome", ""),
             merged_into=data.get("merged_into", ""),
+            customer_seen=data.get("customer_seen", ""),
+            mailed_upto=data.get("mailed_upto", ""),
+            offline_mailed_for=data.get("offline_mailed_for", ""),
+            offered_email_for=data.get("offered_email_for", ""),
         )
 
     @property

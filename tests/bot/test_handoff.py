@@ -98,6 +98,32 @@ async def test_queued_and_offline_answers_are_told_honestly(hub):
     assert dispatcher.messages[-1]["response"] == "utter_handoff_offline"
     assert dispatcher.messages[-1]["ticket_id"] == "TZZ9ZZ9ZZ"
 
+    # with e-mail configured: the promise names the address the answer goes to, or asks for one
+    hub.handoff_reply = {
+        "status": "offline",
+        "agent": None,
+        "ticket_id": "TZZ9ZZ9ZZ",
+        "reply_by": "email",
+        "email": "a@example.it",
+    }
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    told = dispatcher.messages[-1]
+    assert (told["response"], told["email"], told["ticket_id"]) == (
+        "utter_handoff_offline_email",
+        "a@example.it",
+        "TZZ9ZZ9ZZ",
+    )
+    hub.handoff_reply = {
+        "status": "offline",
+        "agent": None,
+        "ticket_id": "TZZ9ZZ9ZZ",
+        "reply_by": "ask_email",
+    }
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_handoff_offline_ask_email"
+
 
 async def test_unreachable_hub_is_said_plainly_and_nothing_crashes(hub_down):
     dispatcher = CollectingDispatcher()
