@@ -66,3 +66,20 @@ test('other errors reject with status and code; empty bodies are fine', async ()
   await assert.rejects(api.act('c1', 'claim'), (e) => e.status === 409 && e.code === 'not_claimable');
   assert.equal(await api.act('c1', 'resolve'), null);
 });
+
+test('read, me, and a transfer with a reason for the customer', async () => {
+  const f = fakeFetch(() => [200, { ok: true }]);
+  const api = createApi({ fetchFn: f, getToken: () => 'tok' });
+  await api.read('c/1');
+  await api.me();
+  await api.transfer('c1', 'ag_m', '', 'segue i rimborsi');
+  await api.transfer('c1', 'ag_m', 'nota', '');
+  assert.deepEqual(f.calls.map((c) => `${c.init.method} ${c.url}`), [
+    'POST /v1/agent/conversations/c%2F1/read',
+    'GET /v1/agent/me',
+    'POST /v1/agent/conversations/c1/transfer',
+    'POST /v1/agent/conversations/c1/transfer',
+  ]);
+  assert.deepEqual(f.calls[2].body, { agent_id: 'ag_m', reason: 'segue i rimborsi' });
+  assert.deepEqual(f.calls[3].body, { agent_id: 'ag_m', note: 'nota' });
+});

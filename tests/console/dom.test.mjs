@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { h, richText, rowsList, clear } from '../../handoff/static/console/js/dom.js';
+import { h, richText, rowsList, clear, icon } from '../../handoff/static/console/js/dom.js';
 import { FakeDocument, allElements } from '../widget/helpers/fakedom.mjs';
 
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(1)</script> javascript:alert(1)';
@@ -41,4 +41,15 @@ test('rowsList and clear', () => {
   assert.equal(rowsList(doc, [['Parole', 'x'.repeat(41)]]).children[0].className, 'c-row c-row--wide');
   clear(dl);
   assert.equal(dl.childNodes.length, 0);
+});
+
+test('icons are drawn SVG, hidden from screen readers (no emoji font needed)', () => {
+  const doc = new FakeDocument();
+  const lock = icon(doc, 'lock');
+  assert.equal(lock.tagName, 'SVG');
+  assert.equal(lock.namespaceURI, 'http://www.w3.org/2000/svg');
+  assert.equal(lock.getAttribute('aria-hidden'), 'true');
+  assert.equal(lock.children[0].tagName, 'PATH');
+  assert.ok(lock.children[0].getAttribute('d').length > 20);
+  assert.equal(rowsList(doc, [['Parole', 'x'.repeat(30)]], 'c-rows', 26).children[0].className, 'c-row c-row--wide');
 });

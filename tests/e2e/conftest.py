@@ -29,6 +29,7 @@ def stack(tmp_path_factory):
         hub_port=free_port(),
         rasa_port=free_port(),
         actions_port=free_port(),
+        releases_dir=run_dir / "releases",  # the content releases of this test run, not the repository's
         extra_env={
             "HUB_INTERNAL_TOKEN": "e2e-internal-" + os.urandom(12).hex(),
             "HUB_SECRET": "e2e-secret-" + os.urandom(16).hex(),
@@ -37,6 +38,12 @@ def stack(tmp_path_factory):
             # every test customer comes from 127.0.0.1: the per-address limit on new conversations
             # (tested in tests/handoff) would otherwise stop the dialogue tests after 20
             "HUB_RATE_CONVERSATIONS_PER_MINUTE": "2000",
+            # and the console tests log agents in from 127.0.0.1 many times a minute
+            "HUB_RATE_LOGINS_PER_MINUTE": "1000",
+            "HUB_RATE_LOGINS_PER_IP_PER_MINUTE": "1000",
+            "HUB_RATE_LOGINS_GLOBAL_PER_MINUTE": "1000",
+            # an agent's reply the customer did not read on the page goes by e-mail after 2 s, not 60
+            "MAIL_REPLY_DELAY": "2",
         },
     )
     try:

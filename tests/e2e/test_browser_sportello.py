@@ -108,7 +108,11 @@ class StandInStack:
             "HUB_INTERNAL_TOKEN": self.INTERNAL,
             "HUB_RATE_CONVERSATIONS_PER_MINUTE": "1000",
             "HUB_RATE_MESSAGES_PER_MINUTE": "1000",
+            # every test agent logs in from 127.0.0.1, many times a minute: the per-address and
+            # global login limits (tested in tests/handoff) are raised for this hub, not removed
             "HUB_RATE_LOGINS_PER_MINUTE": "1000",
+            "HUB_RATE_LOGINS_PER_IP_PER_MINUTE": "1000",
+            "HUB_RATE_LOGINS_GLOBAL_PER_MINUTE": "1000",
             "HUB_SWEEP_INTERVAL": "0.5",
             "DEMO_AGENT_PASSWORD": DEMO_PASSWORD,
         }
@@ -417,7 +421,7 @@ def test_browser_story_handoff_reload_offline_resolve_rating(customer, agent, hu
     assert announced < joined, order
 
     # The customer sees Serena's name and initials.
-    assert page.locator(".sportello-subtitle").inner_text() == "Stai parlando con Serena"
+    assert page.locator(".sportello-subtitle").inner_text() == "In conversazione con Serena"
     assert page.locator(".sportello-header .sportello-avatar").inner_text() == "S"
 
     # The console cued the new conversation in the tab title; opening it clears the cue.
@@ -685,7 +689,7 @@ def test_browser_queue_claim_and_transfer(browser, customer, agent, hub_url):
     console.locator('.c-presence-away[aria-pressed="true"]').wait_for()
     banner = page.locator(".sportello-handoff")
     tell_story(page, banner.is_visible)
-    assert re.match(r"Sei in coda: posizione 1(, attesa stimata circa \d+ min)?$", banner.inner_text())
+    assert re.match(r"In coda: posizione 1(, attesa stimata circa \d+ min)?$", banner.inner_text())
     cid = conversation_id(page)
 
     # Serena's queue: the item with its waiting time; the title cue.
@@ -709,7 +713,7 @@ def test_browser_queue_claim_and_transfer(browser, customer, agent, hub_url):
         console.locator(".c-transfer-form button[type=submit]").click()
         console.locator(".c-feedback", has_text="Marco").wait_for(timeout=15000)
         page.locator(".sportello-msg--system", has_text="Marco").wait_for(timeout=15000)
-        assert page.locator(".sportello-subtitle").inner_text() == "Stai parlando con Marco"
+        assert page.locator(".sportello-subtitle").inner_text() == "In conversazione con Marco"
         console_open_mine(marco.page, cid)
         m = marco.page
         assert "2345678" in m.locator(".c-case").inner_text()

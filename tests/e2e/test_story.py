@@ -145,6 +145,12 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         rating_q = wait_for_event(client, conv, lambda e: len(e.get("buttons") or []) == 5)
         buttons = [e for e in rating_q if len(e.get("buttons") or []) == 5][-1]["buttons"]
         five = [b for b in buttons if b["title"] == "5"][0]
+
+        def serena_count() -> int:
+            agents = client.get("/v1/agent/csat", headers=agent_headers).json()["agents"]
+            return next(a for a in agents if a["name"] == "Serena")["count"]
+
+        counted = serena_count()
         post_message(client, conv, "5", payload=five["payload"])
         wait_for_event(
             client,
@@ -155,9 +161,10 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
                 or "giudizio" in e.get("text", "")
             ),
         )
-        csat = client.get("/v1/agent/csat", headers=agent_headers)
-        assert csat.status_code == 200, csat.text
-        assert "5" in json.dumps(csat.json())
+        # the rating is stored on the conversation and counted for Serena, who resolved it
+        rated = client.get(f"/v1/agent/conversations/{conv['conversation_id']}", headers=agent_headers)
+        assert rated.json()["conversation"]["rating"] == 5, rated.text
+        assert serena_count() == counted + 1
 
 
 def test_the_hub_reports_healthy_only_with_rasa_up(stack):

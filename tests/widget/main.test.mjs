@@ -10,25 +10,28 @@ const HUB = 'https://hub.example';
 const tick = () => new Promise((r) => setImmediate(r));
 const mounted = [];
 
-function page(shared) {
+function page(shared, { href = 'https://shop.example/prodotti', answer = null } = {}) {
   const doc = new FakeDocument();
   const win = new FakeWindow();
   const posts = [];
+  const replaced = [];
   Object.assign(win, {
     document: doc,
-    location: { href: 'https://shop.example/prodotti' },
+    location: { href },
+    history: { state: null, replaceState: (state, title, url) => replaced.push(url) },
     navigator: { languages: ['it-IT'], onLine: true },
     localStorage: shared.local,
     sessionStorage: new MemoryStorage(),
     crypto: globalThis.crypto,
     fetch: async (url, init) => {
       posts.push({ url, body: JSON.parse(init.body || '{}') });
+      if (answer) return answer(url);
       return { ok: true, status: 201, json: async () => ({ conversation_id: 'conv-1', token: 'tok-1', visitor_token: 'vis-1' }) };
     },
   });
   const api = mount({ hub: HUB, lang: 'it', doc, win, WebSocketImpl: FakeWebSocket });
   mounted.push(api);
-  return { doc, win, api, posts, view: api.view };
+  return { doc, win, api, posts, replaced, view: api.view };
 }
 
 afterEach(() => {
@@ -76,18 +79,18 @@ test('the story renders once, reconciles the echo, and a reload replays the hist
   ];
   ws.serverSend({ type: 'ack', client_id: sent.client_id, id: '1-0' });
   for (const ev of events.slice(0, 3)) ws.serverSend(ev);
-  assert.equal(first.view.handoff.textContent, 'Sei in coda: posizione 2, attesa stimata circa 4 min');
+  assert.equal(first.view.handoff.textContent, 'In coda: posizione 2, attesa stimata circa 4 min');
   for (const ev of events.slice(3)) ws.serverSend(ev);
   ws.serverSend(events[4]); // a duplicate
   const shown = texts(first.view);
   assert.deepEqual(shown, [
-    'Tu: Il tavolo è arrivato danneggiato',
+    'Io: Il tavolo è arrivato danneggiato',
     'Assistente virtualeMi dispiace davvero per il disagio.',
     'SSerena si è unita alla conversazione',
     'SSerenaCiao, sono Serena',
   ]);
   assert.equal(first.view.handoff.hidden, true);
-  assert.equal(first.view.subtitle.textContent, 'Stai parlando con Serena');
+  assert.equal(first.view.subtitle.textContent, 'In conversazione con Serena');
   assert.deepEqual(JSON.parse(shared.local.getItem('sportello:v1:https://hub.example')).outbox, []);
 
   // "reload": a new page over the same localStorage replays from the start and shows it once
@@ -145,7 +148,7 @@ test('browser offline/online: the state is shown, the socket closes and reconnec
   win.fire('offline', {});
   assert.equal(ws.closed, true);
   assert.equal(view.conn.hidden, false);
-  assert.equal(view.conn.textContent, 'Sei offline: i messaggi verranno inviati appena torna la connessione');
+  assert.equal(view.conn.textContent, 'Connessione assente: i messaggi verranno inviati appena torna');
   win.fire('online', {});
   const ws2 = FakeWebSocket.last();
   assert.notEqual(ws2, ws);
@@ -183,4 +186,34 @@ test('the hub closes the stream with 4404/4401: a new conversation starts, witho
     await tick();
   }
   assert.ok(posts.length <= 4, `created ${posts.length} conversations`);
+});
+
+test('a link from an e-mail reopens its conversation (whole history, panel open) and leaves the address clean', async () => {
+  const shared = { local: new MemoryStorage() };
+  shared.local.setItem('sportello:v1:https://hub.example', JSON.stringify({ conversation_id: 'conv-old', token: 'tok-old', outbox: [] }));
+  const answer = () => ({ ok: true, status: 200, json: async () => ({ conversation_id: 'conv-9', token: 'tok-9', visitor_token: 'vis-9' }) });
+  const { view, posts, replaced } = page(shared, { href: 'https://shop.example/prodotti?x=1&sportello=LINK.1', answer });
+  await tick();
+  await tick();
+  assert.deepEqual(posts, [{ url: `${HUB}/v1/conversations/resume`, body: { link: 'LINK.1' } }]);
+  assert.deepEqual(replaced, ['https://shop.example/prodotti?x=1'], 'the token leaves the address bar');
+  const url = new URL(FakeWebSocket.last().url);
+  assert.equal(url.pathname, '/v1/conversations/conv-9/stream');
+  assert.equal(url.searchParams.get('token'), 'tok-9');
+  assert.equal(url.searchParams.get('after'), null, 'from the start: the whole history');
+  assert.equal(view.opened, true);
+  assert.equal(JSON.parse(shared.local.getItem('sportello:v1:https://hub.example')).conversation_id, 'conv-9');
+  assert.equal(FakeWebSocket.instances.filter((ws) => ws.url.includes('conv-old')).length, 0);
+});
+
+test('a forged or expired link says so and keeps the conversation the visitor had', async () => {
+  const shared = { local: new MemoryStorage() };
+  shared.local.setItem('sportello:v1:https://hub.example', JSON.stringify({ conversation_id: 'conv-old', token: 'tok-old', outbox: [] }));
+  const answer = () => ({ ok: false, status: 401, json: async () => ({ error: 'unauthorized' }) });
+  const { view } = page(shared, { href: 'https://shop.example/?sportello=forged', answer });
+  await tick();
+  await tick();
+  assert.equal(view.opened, true);
+  assert.ok(texts(view).some((x) => x.includes('Il link non è più valido')), texts(view).join(' | '));
+  assert.equal(new URL(FakeWebSocket.last().url).pathname, '/v1/conversations/conv-old/stream');
 });

@@ -53,15 +53,15 @@ test('initials', () => {
 test('hand-off events become banners and system lines', () => {
   // the minutes are the hub's (eta_minutes), the same number the bot's sentence says
   assert.deepEqual(describeHandoff({ status: 'queued', queue_position: 2, eta_seconds: 170, eta_minutes: 3 }, t).banner,
-    'Sei in coda: posizione 2, attesa stimata circa 3 min');
-  assert.equal(describeHandoff({ status: 'queued', queue_position: 2, eta_seconds: 170 }, t).banner, 'Sei in coda: posizione 2');
-  assert.equal(describeHandoff({ status: 'queued', queue_position: 1 }, t).banner, 'Sei in coda: posizione 1');
+    'In coda: posizione 2, attesa stimata circa 3 min');
+  assert.equal(describeHandoff({ status: 'queued', queue_position: 2, eta_seconds: 170 }, t).banner, 'In coda: posizione 2');
+  assert.equal(describeHandoff({ status: 'queued', queue_position: 1 }, t).banner, 'In coda: posizione 1');
   const assigned = describeHandoff({ status: 'assigned', agent: { id: 'a1', name: 'Serena', gender: 'f' } }, t);
   assert.equal(assigned.system, 'Serena si è unita alla conversazione');
   assert.equal(assigned.banner, null);
   assert.equal(assigned.agent.name, 'Serena');
   assert.equal(describeHandoff({ status: 'assigned', agent: { name: 'Marco', gender: 'm' } }, t).system, 'Marco si è unito alla conversazione');
-  assert.equal(describeHandoff({ status: 'assigned', agent: { name: 'Andrea' } }, t).system, 'Ora sei in contatto con Andrea');
+  assert.equal(describeHandoff({ status: 'assigned', agent: { name: 'Andrea' } }, t).system, 'In contatto con Andrea');
   // offline: the bot's sentence just said it (pratica, promise); the widget adds no second notice
   const off = describeHandoff({ status: 'offline', ticket_id: 'T6QYJ5XIA' }, t);
   assert.deepEqual([off.system, off.agent, off.state], [null, null, 'offline']);
@@ -199,28 +199,28 @@ test('agent header shows name and initials; typing indicator names the agent', (
   const { view } = makeView();
   view.setAgent({ name: 'Serena' });
   assert.equal(view.avatar.textContent, 'S');
-  assert.equal(view.subtitle.textContent, 'Stai parlando con Serena');
+  assert.equal(view.subtitle.textContent, 'In conversazione con Serena');
   view.showTyping('Serena');
   assert.equal(view.typing.textContent, 'Serena sta scrivendo…');
   view.addMessage({ type: 'message', id: '9-0', from: 'agent', text: 'Eccomi' });
   assert.equal(view.typing.hidden, true);
   view.reset();
   assert.equal(view.list.children.length, 0);
-  assert.equal(view.subtitle.textContent, "Ti risponde l'assistente virtuale");
+  assert.equal(view.subtitle.textContent, "Risponde l'assistente virtuale");
 });
 
 test('the header says who answers now', () => {
   const { view } = makeView();
-  assert.equal(view.subtitle.textContent, "Ti risponde l'assistente virtuale");
+  assert.equal(view.subtitle.textContent, "Risponde l'assistente virtuale");
   view.setState('queued');
   assert.equal(view.subtitle.textContent, 'In attesa di un operatore');
   view.setState('offline', { ticket: 'T6QYJ5XIA' });
-  assert.equal(view.subtitle.textContent, 'Pratica T6QYJ5XIA: ti risponderemo appena possibile');
+  assert.equal(view.subtitle.textContent, 'Pratica T6QYJ5XIA: risposta appena possibile');
   view.setAgent({ name: 'Marco' });
-  assert.equal(view.subtitle.textContent, 'Stai parlando con Marco');
+  assert.equal(view.subtitle.textContent, 'In conversazione con Marco');
   view.setAgent(null);
   view.setState('bot');
-  assert.equal(view.subtitle.textContent, "Ti risponde l'assistente virtuale");
+  assert.equal(view.subtitle.textContent, "Risponde l'assistente virtuale");
 });
 
 test('quick replies follow the input in tab order (and on screen)', () => {

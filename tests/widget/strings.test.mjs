@@ -20,8 +20,8 @@ test('anything unsupported falls back to Italian', () => {
 });
 
 test('format fills placeholders and leaves unknown ones visible', () => {
-  assert.equal(format('Sei in coda: posizione {n}, attesa stimata circa {m} min', { n: 2, m: 5 }),
-    'Sei in coda: posizione 2, attesa stimata circa 5 min');
+  assert.equal(format('In coda: posizione {n}, attesa stimata circa {m} min', { n: 2, m: 5 }),
+    'In coda: posizione 2, attesa stimata circa 5 min');
   assert.equal(format('{name} e {other}', { name: 'Serena' }), 'Serena e {other}');
   assert.equal(format('{n}', { n: 0 }), '0');
   assert.equal(format('{n}', { n: null }), '{n}');
@@ -34,8 +34,8 @@ test('format does not interpret replacement patterns in values', () => {
 test('the Italian sentences of the brief are there', () => {
   const t = translator('it');
   assert.equal(t('agentJoinedF', { name: 'Serena' }), 'Serena si è unita alla conversazione');
-  assert.equal(t('queued', { n: 3, m: 4 }), 'Sei in coda: posizione 3, attesa stimata circa 4 min');
-  assert.equal(t('subtitleOffline', { ticket: 'T6QYJ5XIA' }), 'Pratica T6QYJ5XIA: ti risponderemo appena possibile');
+  assert.equal(t('queued', { n: 3, m: 4 }), 'In coda: posizione 3, attesa stimata circa 4 min');
+  assert.equal(t('subtitleOffline', { ticket: 'T6QYJ5XIA' }), 'Pratica T6QYJ5XIA: risposta appena possibile');
   assert.equal(t('reconnecting'), 'Connessione persa, riprovo…');
 });
 

@@ -3,7 +3,7 @@
 
 import { translator, pickLang } from './strings.js';
 import { createStore, storageKey } from './storage.js';
-import { EventLog, HttpError, fetchEvents, normaliseHub, startConversation, streamUrl } from './session.js';
+import { EventLog, HttpError, RESUME_PARAM, fetchEvents, normaliseHub, resumeConversation, startConversation, streamUrl } from './session.js';
 import { Connection, Outbox } from './connection.js';
 import { backoffDelay, compareIds, uuid } from './shared/ids.js';
 import { View, describeHandoff, errorKey, PREFIX } from './render.js';
@@ -301,9 +301,45 @@ export function mount(options = {}) {
   win.addEventListener('offline', () => conn && conn.networkOffline());
   win.addEventListener('online', () => conn && conn.networkOnline());
 
+  // ---- a link from an e-mail: reopen its conversation, with its whole history, then tidy the URL
+  async function resumeFromLink(link) {
+    try {
+      const cleaned = new URL(win.location.href);
+      cleaned.searchParams.delete(RESUME_PARAM);
+      win.history.replaceState(win.history.state, '', cleaned.href);
+    } catch {
+      /* an unusual page: the parameter stays in the address bar */
+    }
+    try {
+      const resumed = await resumeConversation(win.fetch.bind(win), hub, link);
+      // the same conversation keeps what the visitor had not sent yet; another one starts clean
+      const state = store.update((s) => ({
+        ...s,
+        ...resumed,
+        last_event_id: null,
+        read_id: null,
+        outbox: s.conversation_id === resumed.conversation_id ? s.outbox || [] : [],
+      }));
+      connect(state);
+      view.open();
+    } catch (err) {
+      const state = store.get();
+      if (state.conversation_id) connect(state);
+      view.open();
+      view.addSystem(t(err && err.status === 401 ? 'linkExpired' : 'errorStart'));
+    }
+  }
+  let link = null;
+  try {
+    link = new URL(win.location.href).searchParams.get(RESUME_PARAM);
+  } catch {
+    link = null;
+  }
+
   // ---- resume
   const existing = store.get();
-  if (existing.conversation_id) connect(existing);
+  if (link) resumeFromLink(link);
+  else if (existing.conversation_id) connect(existing);
   let wasOpen = false;
   try {
     wasOpen = !!session && session.getItem(openKey) === '1';

@@ -69,7 +69,29 @@ export class HttpError extends Error {
  */
 export async function startConversation(fetchFn, hub, visitorToken) {
   const body = visitorToken ? { visitor_token: visitorToken } : {};
-  const res = await fetchFn(`${hub}/v1/conversations`, {
+  const data = await postForConversation(fetchFn, `${hub}/v1/conversations`, body);
+  return {
+    conversation_id: data.conversation_id,
+    token: data.token,
+    visitor_token: typeof data.visitor_token === 'string' ? data.visitor_token : visitorToken || null,
+  };
+}
+
+/** The parameter of a link from an e-mail that reopens a conversation (`?sportello=<token>`). */
+export const RESUME_PARAM = 'sportello';
+
+/**
+ * Exchange a link's token for the conversation it reopens (POST /v1/conversations/resume).
+ * A forged or expired link is an HttpError 401.
+ */
+export async function resumeConversation(fetchFn, hub, link) {
+  const data = await postForConversation(fetchFn, `${hub}/v1/conversations/resume`, { link });
+  return { conversation_id: data.conversation_id, token: data.token, visitor_token: data.visitor_token || null };
+}
+
+/** POST `body`; the hub's answer naming a conversation and its token, else HttpError / Error. */
+async function postForConversation(fetchFn, url, body) {
+  const res = await fetchFn(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
@@ -85,11 +107,7 @@ export async function startConversation(fetchFn, hub, visitorToken) {
   if (!data || typeof data.conversation_id !== 'string' || typeof data.token !== 'string') {
     throw new Error('sportello: malformed conversation from the hub');
   }
-  return {
-    conversation_id: data.conversation_id,
-    token: data.token,
-    visitor_token: typeof data.visitor_token === 'string' ? data.visitor_token : visitorToken || null,
-  };
+  return data;
 }
 
 /** GET the events after `after` over plain HTTP (used as a fallback and for catch-up). */

@@ -49,8 +49,16 @@ export function createApi({ base = '', fetchFn = globalThis.fetch.bind(globalThi
     message: (cid, text, clientId) =>
       call('POST', `/v1/agent/conversations/${id(cid)}/messages`, { text, client_id: clientId }),
     note: (cid, text) => call('POST', `/v1/agent/conversations/${id(cid)}/notes`, { text }),
-    transfer: (cid, agentId, note) =>
-      call('POST', `/v1/agent/conversations/${id(cid)}/transfer`, note ? { agent_id: agentId, note } : { agent_id: agentId }),
+    /** `note` for the colleague (internal), `reason` for the customer: each only when given. */
+    transfer: (cid, agentId, note, reason) => {
+      const body = { agent_id: agentId };
+      if (note) body.note = note;
+      if (reason) body.reason = reason;
+      return call('POST', `/v1/agent/conversations/${id(cid)}/transfer`, body);
+    },
+    /** You have read the conversation up to now (its unread count restarts at 0). */
+    read: (cid) => call('POST', `/v1/agent/conversations/${id(cid)}/read`, {}),
+    me: () => call('GET', '/v1/agent/me'),
     presence: (status) => call('POST', '/v1/agent/presence', { status }),
     agents: () => call('GET', '/v1/agent/agents'),
     // in the register of conversation `cid` when given (Lei for a formal customer)

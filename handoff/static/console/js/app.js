@@ -7,7 +7,7 @@ import { AgentSocket, agentStreamUrl } from './socket.js';
 import { h, clear } from './dom.js';
 import { initials } from '../shared/text.js';
 import { uuid } from '../shared/ids.js';
-import { isMine, listOf } from './logic.js';
+import { contentText, isMine, listOf } from './logic.js';
 import { loadAuth, saveAuth } from './session.js';
 import { Cues } from './cues.js';
 import { loginView } from './login.js';
@@ -18,6 +18,8 @@ import { transferForm } from './transfer.js';
 
 const REFRESH_DELAY_MS = 250;
 const CLOCK_MS = 30000;
+/** Until the hub says otherwise (hello frame, GET /v1/agent/me): seconds before amber and red. */
+const DEFAULT_TARGETS = { amber: 60, red: 180 };
 
 class ConsoleApp {
   constructor({ doc, win, fetchFn, WebSocketImpl }) {
@@ -32,11 +34,14 @@ class ConsoleApp {
     this.tab = 'queue';
     this.current = null; // the open ConversationView
     this.claimedByMe = new Set();
+    this.alerts = new Set(); // resolved conversations with a low rating the agent has not opened yet
+    this.targets = { ...DEFAULT_TARGETS };
     this.canned = [];
     this.socket = null;
     this.refreshTimer = null;
     this.clockTimer = null;
     this.cues = new Cues({ doc, win, live: () => this.liveEl || null });
+    this.onFocus = () => this.readIfVisible();
   }
 
   start() {
@@ -64,6 +69,9 @@ class ConsoleApp {
 
   logout(expired = false) {
     if (this.socket) this.socket.stop();
+    this.win.removeEventListener('focus', this.onFocus);
+    this.doc.removeEventListener('visibilitychange', this.onFocus);
+    this.cues.clear();
     this.socket = null;
     if (this.clockTimer) this.win.clearInterval(this.clockTimer);
     this.clockTimer = null;
@@ -85,24 +93,27 @@ class ConsoleApp {
       this.presenceBtns[status] = b;
       presenceGroup.appendChild(b);
     }
+    this.soundBtn = h(d, 'button', { type: 'button', class: 'c-btn c-btn--ghost c-sound', title: t('soundHint'), 'aria-pressed': 'true', onclick: () => this.toggleSound() }, t('sound'));
     const header = h(
       d,
       'header',
       { class: 'c-top' },
-      h(d, 'h1', {}, S.appName),
+      h(d, 'div', { class: 'c-brand' }, h(d, 'h1', {}, S.appName), (this.contentEl = h(d, 'span', { class: 'c-content', hidden: true }))),
       h(d, 'span', { class: 'c-me' }, h(d, 'span', { class: 'c-avatar', 'aria-hidden': 'true' }, initials(me.name)), me.name || me.email || ''),
       presenceGroup,
+      this.soundBtn,
       this.connEl,
       h(d, 'button', { type: 'button', class: 'c-btn c-btn--ghost', onclick: () => this.logout() }, t('logout')),
     );
     this.tabs = new Tabs(d, (name) => this.selectTab(name));
     this.listEl = h(d, 'ul', { class: 'c-list', id: 'c-list', role: 'tabpanel' });
     this.convEl = h(d, 'section', { class: 'c-conv', 'aria-label': t('transcript') }, h(d, 'p', { class: 'c-placeholder' }, t('selectConversation')));
-    this.liveEl = h(d, 'div', { class: 'c-sr-only', 'aria-live': 'polite' });
+    this.liveEl = h(d, 'div', { class: 'c-sr-only c-live', 'aria-live': 'polite' });
     clear(this.root).appendChild(
       h(d, 'div', { class: 'c-shell' }, header, h(d, 'div', { class: 'c-layout' }, h(d, 'nav', { class: 'c-side', 'aria-label': t('listsLabel') }, this.tabs.root, this.listEl), this.convEl), this.liveEl),
     );
     this.renderPresence();
+    this.renderSound();
     this.selectTab('queue');
 
     this.socket = new AgentSocket({
@@ -116,6 +127,13 @@ class ConsoleApp {
     });
     this.socket.start();
     this.refreshAll();
+    this.api.me().then(
+      (me) => {
+        this.setTargets(me && me.reply_targets);
+        this.setContent(me && me.content);
+      },
+      () => {},
+    );
     this.api.canned().then(
       (data) => {
         this.canned = listOf(data, 'canned');
@@ -128,7 +146,56 @@ class ConsoleApp {
     const unlock = () => this.cues.unlockAudio();
     d.addEventListener('pointerdown', unlock, { once: true });
     d.addEventListener('keydown', unlock, { once: true });
-    this.win.addEventListener('focus', () => this.cues.clear());
+    // back to the console: the open conversation counts as read
+    this.win.addEventListener('focus', this.onFocus);
+    d.addEventListener('visibilitychange', this.onFocus);
+  }
+
+  setTargets(targets) {
+    if (!targets) return;
+    const amber = Number(targets.amber);
+    const red = Number(targets.red);
+    if (Number.isFinite(amber) && Number.isFinite(red)) this.targets = { amber, red };
+    this.renderList();
+  }
+
+  /** Which content release is live (the words and the model the assistant uses), and since when. */
+  setContent(content) {
+    if (!this.contentEl) return;
+    const shown = contentText(content);
+    this.contentEl.hidden = !shown;
+    this.contentEl.textContent = shown ? shown.text : '';
+    if (shown) this.contentEl.setAttribute('title', shown.title);
+  }
+
+  toggleSound() {
+    this.cues.setSound(!this.cues.soundOn);
+    this.renderSound();
+  }
+
+  renderSound() {
+    this.soundBtn.setAttribute('aria-pressed', String(this.cues.soundOn));
+    this.soundBtn.classList.toggle('c-btn--on', this.cues.soundOn);
+  }
+
+  /** The page is shown and has the focus: what is open there is being read. */
+  visible() {
+    const d = this.doc;
+    if (d.visibilityState === 'hidden') return false;
+    return typeof d.hasFocus === 'function' ? d.hasFocus() : true;
+  }
+
+  readIfVisible() {
+    const view = this.current;
+    if (view && this.visible() && (this.lists.unread(view.id) > 0 || this.cues.pending.has(String(view.id)))) this.markRead(view.id);
+  }
+
+  /** The agent has read conversation `id` up to now: the hub is told, the badge and its cues go. */
+  markRead(id) {
+    this.lists.markRead(id);
+    this.cues.settle(id, ['message']);
+    this.renderList();
+    this.api.read(id).catch(() => {});
   }
 
   onSocketState(s) {
@@ -161,18 +228,26 @@ class ConsoleApp {
   // ------------------------------------------------------------ lists
   async refreshAll() {
     if (!this.auth) return;
+    const started = Date.now();
+    let complete = true;
     await Promise.all(
       TABS.map(async (tab) => {
         try {
           const items = listOf(await this.api.conversations(TAB_STATUS[tab]), 'conversations');
-          const arrivals = this.lists.set(tab, items, this.auth.agent);
-          if (arrivals) this.cues.cue(arrivals, t('newConversationAnnounce'));
+          this.cueArrivals(this.lists.set(tab, items, this.auth.agent));
         } catch {
-          /* keep what we had; the socket will trigger another refresh */
+          complete = false; // keep what we had; the socket will trigger another refresh
         }
       }),
     );
+    // cues of conversations nobody waits in any more (claimed by a colleague…) go; not the ones
+    // that arrived while the lists were on their way
+    if (complete) this.cues.prune((id) => this.lists.isLive(id) || this.alerts.has(id), started);
     this.renderList();
+  }
+
+  cueArrivals(arrivals) {
+    for (const c of arrivals) this.cues.cue(c.id, 'conversation', t('newConversationAnnounce'));
   }
 
   refreshSoon() {
@@ -186,19 +261,23 @@ class ConsoleApp {
 
   selectTab(name) {
     this.tab = name;
-    if (name === 'queue') this.cues.clear();
+    // looking at the queue sees its new arrivals (their messages still count until opened)
+    if (name === 'queue') for (const c of this.lists.items.queue) this.cues.settle(c.id, ['conversation']);
     this.renderList();
   }
 
   renderList() {
     if (!this.listEl) return;
     const counts = Object.fromEntries(TABS.map((tab) => [tab, this.lists.items[tab].length]));
-    this.tabs.render(this.tab, counts);
+    const unread = Object.fromEntries(TABS.map((tab) => [tab, tab === 'resolved' ? this.lists.items.resolved.filter((c) => this.alerts.has(String(c.id))).length : this.lists.items[tab].filter((c) => c.unread > 0).length]));
+    this.tabs.render(this.tab, counts, unread);
     renderList(this.doc, this.listEl, {
       tab: this.tab,
       items: this.lists.items[this.tab],
       selectedId: this.current && this.current.id,
       now: Date.now(),
+      targets: this.targets,
+      alerts: this.alerts,
       onOpen: (id) => this.openConversation(id),
     });
   }
@@ -212,25 +291,41 @@ class ConsoleApp {
           this.presence = m.presence;
           this.renderPresence();
         }
+        this.setTargets(m.reply_targets);
+        this.setContent(m.content);
+        break;
+      case 'content': // a content release went live (make ship / make rollback)
+        this.setContent(m);
         break;
       case 'queue': {
-        const arrivals = this.lists.setQueue(listOf(m, 'items'));
-        if (arrivals) this.cues.cue(arrivals, t('newConversationAnnounce'));
+        this.cueArrivals(this.lists.setQueue(listOf(m, 'items')));
         this.renderList();
         break;
       }
       case 'assigned': {
         const c = m.conversation || {};
-        if (isMine(c, this.auth.agent) && !this.claimedByMe.has(String(c.id))) this.cues.cue(1, t('newConversationAnnounce'));
+        if (isMine(c, this.auth.agent) && !this.claimedByMe.has(String(c.id))) {
+          this.cues.cue(c.id, 'conversation', t('newAssignedAnnounce', { name: c.customer_name || t('unknownCustomer') }));
+        }
         this.refreshSoon();
         break;
       }
       case 'event': {
         const ev = m.event || {};
         if (current) current.append(ev);
+        if (ev.type === 'message') this.onMessage(String(m.conversation_id), ev);
         if (ev.type === 'handoff' || ev.type === 'resolved') this.refreshSoon();
         break;
       }
+      case 'merged':
+        this.onMerged(String(m.conversation_id), m.into);
+        break;
+      case 'rating':
+        this.onRating(m);
+        break;
+      case 'ticket_overdue':
+        this.onOverdue(m.conversation || {});
+        break;
       case 'typing':
         if (current && m.from === 'customer') current.showTyping();
         break;
@@ -240,6 +335,7 @@ class ConsoleApp {
       case 'resolved':
       case 'transferred':
       case 'unassigned':
+      case 'released': // a ticket went back to the tickets list
       case 'case_updated': // details a waiting customer gave reached the case card
         this.refreshSoon();
         break;
@@ -248,15 +344,70 @@ class ConsoleApp {
     }
   }
 
+  /** A message in one of the lists: previews and waits follow; the customer's are read or cued. */
+  onMessage(id, ev) {
+    const fresh = this.lists.message(id, ev);
+    if (ev.from === 'customer' && fresh) {
+      if (this.current && String(this.current.id) === id && this.visible()) this.markRead(id);
+      else {
+        const name = this.lists.nameOf(id) || t('unknownCustomer');
+        this.cues.cue(id, 'message', t('newMessageAnnounce', { name }));
+      }
+    }
+    this.renderList();
+  }
+
+  /** The customer came back from a new chat: the case goes on in `into`, opened if this one was. */
+  async onMerged(id, into) {
+    this.cues.settle(id);
+    this.refreshSoon();
+    if (into && this.current && String(this.current.id) === id) {
+      const view = await this.openConversation(into);
+      if (view) view.feedback(t('mergedHere'));
+    }
+  }
+
+  /** A ticket passed its promised reply time: everyone online is told, and it is flagged in the lists. */
+  onOverdue(c) {
+    const id = String(c.id);
+    this.lists.overdue(id);
+    this.cues.cue(id, 'overdue', t('ticketOverdueAnnounce', { ticket: c.ticket_id || '—', name: c.customer_name || t('unknownCustomer') }));
+    this.renderList();
+    this.refreshSoon();
+  }
+
+  /** A rating of a case this agent resolved; a low one is an alert. */
+  async onRating(m) {
+    const id = String(m.conversation_id);
+    for (const c of this.lists.find(id)) c.rating = m.rating;
+    if (m.low) {
+      this.alerts.add(id);
+      let name = this.lists.nameOf(id);
+      if (!name && this.current && String(this.current.id) === id) name = this.current.conversation.customer_name;
+      if (!name) {
+        try {
+          const data = await this.api.conversation(id);
+          name = (data.conversation && data.conversation.customer_name) || (data.case_card && data.case_card.customer_name);
+        } catch {
+          /* the announcement goes without the name */
+        }
+      }
+      this.cues.cue(id, 'rating', t('lowRatingAnnounce', { rating: m.rating, name: name || t('unknownCustomer') }));
+    }
+    this.renderList();
+    this.refreshSoon();
+  }
+
   // ------------------------------------------------------------ the open conversation
   async openConversation(id) {
-    this.cues.clear();
+    this.cues.settle(id);
+    this.alerts.delete(String(id));
     let data;
     try {
       data = await this.api.conversation(id);
     } catch {
       this.cues.announce(t('loadFailed'));
-      return;
+      return null;
     }
     let canned = this.canned;
     const composer = new Composer(this.doc, {
@@ -270,12 +421,15 @@ class ConsoleApp {
       me: this.auth.agent,
       win: this.win,
       composer,
-      actions: { run: (name, button) => (name === 'transfer' ? this.toggleTransfer(view, button) : this.act(view, name)) },
+      actions: {
+        run: (name, button) => (name === 'transfer' ? this.toggleTransfer(view, button) : this.act(view, name)),
+        open: (other) => this.openConversation(other),
+      },
     });
     this.current = view;
     clear(this.convEl).appendChild(view.root);
     view.show(data);
-    this.renderList();
+    this.markRead(id);
     // the canned replies in this customer's register (tu or Lei)
     this.api.canned(id).then(
       (found) => {
@@ -284,6 +438,7 @@ class ConsoleApp {
       },
       () => {},
     );
+    return view;
   }
 
   /** Fetch the open conversation again: header, case card and side refresh; missing events are added. */
@@ -330,16 +485,15 @@ class ConsoleApp {
     } catch (err) {
       // the customer wrote meanwhile: show it, nothing was resolved
       if (err && err.code === 'unseen_message') await this.reloadCurrent();
-      view.feedback(err && err.code === 'unseen_message' ? t('unseenMessage') : t(`${name}Failed`));
+      view.feedback(err && err.code === 'unseen_message' ? t('unseenMessage') : t(`${name}Failed`), true);
     }
     this.refreshAll();
   }
 
+  /** The transfer popover under the header button: a colleague, a reason for the customer, a note. */
   async toggleTransfer(view, button) {
-    const el = view.transferEl;
-    if (!el.hidden) {
-      el.hidden = true;
-      button.setAttribute('aria-expanded', 'false');
+    if (!view.transferEl.hidden) {
+      view.closeTransfer(true);
       return;
     }
     let agents = [];
@@ -348,32 +502,25 @@ class ConsoleApp {
     } catch {
       agents = [];
     }
-    const close = () => {
-      el.hidden = true;
-      button.setAttribute('aria-expanded', 'false');
-    };
-    clear(el).appendChild(
+    view.openTransfer(
+      button,
       transferForm(this.doc, {
         agents,
-        cancel: () => (close(), button.focus()),
-        transfer: async (agentId, note) => {
+        cancel: () => view.closeTransfer(true),
+        transfer: async (agentId, note, reason) => {
           const agent = agents.find((a) => String(a.id) === agentId);
           try {
-            await this.api.transfer(view.id, agentId, note);
-            close();
+            await this.api.transfer(view.id, agentId, note, reason);
+            view.closeTransfer(false);
             view.feedback(t('transferOk', { name: (agent && agent.name) || agentId }));
             await this.reloadCurrent();
             this.refreshAll();
           } catch {
-            view.feedback(t('transferFailed'));
+            view.feedback(t('transferFailed'), true);
           }
         },
       }),
     );
-    el.hidden = false;
-    button.setAttribute('aria-expanded', 'true');
-    const first = el.querySelector('select, button');
-    if (first) first.focus();
   }
 }
 

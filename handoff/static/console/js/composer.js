@@ -36,15 +36,25 @@ export class Composer {
     });
     this.label = h(doc, 'label', { for: 'c-reply', class: 'c-sr-only' }, t('reply'));
     this.sendBtn = h(doc, 'button', { type: 'submit', class: 'c-btn c-btn--primary' }, t('send'));
-    this.notMine = h(doc, 'span', { class: 'c-muted' }, t('notAssignedToYou'));
+    this.notMineText = h(doc, 'span', {}, t('notAssignedToYou'));
+    this.notMineRun = null;
+    this.notMineAction = h(doc, 'button', { type: 'button', class: 'c-btn c-btn--small', hidden: true, onclick: () => this.notMineRun && this.notMineRun() });
+    this.notMine = h(doc, 'p', { class: 'c-composer-state c-muted' }, this.notMineText, ' ', this.notMineAction);
     this.root = h(
       doc,
       'form',
       { class: 'c-composer', onsubmit: (e) => (e.preventDefault(), this.submit()) },
-      h(doc, 'div', { class: 'c-composer-tools' }, h(doc, 'label', { class: 'c-note-toggle' }, this.noteToggle, ' ', t('noteMode')), this.cannedSelect),
+      this.notMine,
       this.label,
       this.textarea,
-      h(doc, 'div', { class: 'c-composer-foot' }, this.notMine, this.sendBtn),
+      h(
+        doc,
+        'div',
+        { class: 'c-composer-foot' },
+        h(doc, 'label', { class: 'c-note-toggle' }, this.noteToggle, ' ', t('noteMode')),
+        this.cannedSelect,
+        this.sendBtn,
+      ),
       this.error,
     );
     this.renderCanned();
@@ -55,10 +65,17 @@ export class Composer {
     return !!this.noteToggle.checked;
   }
 
-  /** Replies and notes need the conversation to be assigned to you. */
-  setCanReply(can) {
+  /**
+   * Replies and notes need the conversation to be assigned to you; otherwise `why` says what the
+   * agent can do instead, with an optional button ({label, run}).
+   */
+  setCanReply(can, why = t('notAssignedToYou'), action = null) {
     this.canReply = can;
     this.notMine.hidden = can;
+    this.notMineText.textContent = why;
+    this.notMineAction.hidden = !action;
+    this.notMineRun = action ? action.run : null;
+    if (action) this.notMineAction.textContent = action.label;
     this.applyMode();
   }
 
