@@ -17,7 +17,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find bot/data bot/components -type
 export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train validate test test-bot test-hub test-js test-e2e run lint format nlu-crossval bench clean
+.PHONY: help install train validate test test-bot test-hub test-js test-e2e run lint format nlu-crossval bench clean ship rollback releases
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +36,7 @@ $(HUB)/.installed: handoff/requirements.txt tests/requirements.txt
 	@test -x $(HUB)/bin/python || $(PYTHON_HUB) -m venv $(HUB)
 	@echo "Installing the hub environment into $(HUB)…"
 	@$(HUB)/bin/pip install $(PIP_QUIET) -r tests/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
-	@$(HUB)/bin/python -c "import sanic, redis, argon2, jwt, httpx, yaml, pytest, playwright, hypothesis" || { echo "hub environment is incomplete" >&2; exit 1; }
+	@$(HUB)/bin/python -c "import sanic, redis, argon2, jwt, httpx, yaml, aiosmtplib, aiosmtpd, pytest, playwright, hypothesis" || { echo "hub environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(SPACY_MODEL): bot/components/spacy_it.py $(BOT)/.installed
@@ -76,14 +76,25 @@ test-js: ## Widget and console unit tests (node's test runner)
 test-e2e: $(HUB)/.installed $(MODEL) ## Real Rasa + action server + hub, and the browser tests (Chromium)
 	$(HUB)/bin/python -m pytest -q tests/e2e
 
+ship: install $(SPACY_MODEL) ## Ship content: validate, train, gates, then live in every running Rasa and hub (no restart)
+	@$(HUB)/bin/python -m tools.ship ship
+
+rollback: install ## Put the previous content release back live (model and responses), the same way
+	@$(HUB)/bin/python -m tools.ship rollback
+
+releases: ## List the kept content releases (the live one marked)
+	@$(HUB)/bin/python -m tools.ship list
+
 run: install train ## Run the whole system: Redis (unless REDIS_URL is set), Rasa, actions, hub
 	@$(HUB)/bin/python -m tools.devstack
 
 nlu-crossval: $(BOT)/.installed $(SPACY_MODEL) ## 3-fold cross-validation of the NLU (slow; results in results/)
 	$(RASA) test nlu --config config.yml --nlu bot/data/nlu --cross-validation --folds 3 --out results/crossval
 
-bench: install train ## Run the benchmarks and record them in docs/benchmarks.md
-	$(HUB)/bin/python bench/run.py
+bench: install train ## Run the benchmarks (real Rasa, hub, Redis; ~4 min) and record them in docs/benchmarks.md
+	@$(HUB)/bin/pip install $(PIP_QUIET) -r bench/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+	@set -o pipefail; start=$$(date +%s); BENCH_PROFILE=$${BENCH_PROFILE:-results/hub-turn-profile.txt} \
+	  $(HUB)/bin/python bench/run.py && echo "make bench took $$(( $$(date +%s) - start )) s"
 
 lint: $(HUB)/.installed ## ruff (lint and format check) over Python code
 	$(HUB)/bin/ruff check bot handoff tests bench tools
