@@ -17,9 +17,9 @@ DEMO_AGENTS = (
 
 
 def _redis(settings: Settings):
-    from redis.asyncio import Redis
+    from handoff.redis_url import async_client
 
-    return Redis.from_url(settings.redis_url, decode_responses=True)
+    return async_client(settings.redis_url, decode_responses=True)
 
 
 def _password(args) -> str:

@@ -7,7 +7,7 @@ import hmac
 import itertools
 import logging
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -19,7 +19,7 @@ from sanic.response import empty
 from sanic.response import json as json_response
 
 from bot import problems
-from handoff import redact, validation
+from handoff import redact, redis_url, validation
 from handoff.blueprints import agent, customer, devmail, health, internal, static
 from handoff.blueprints.common import WS_NOT_FOUND, WS_UNAUTHORIZED, bearer
 from handoff.errors import ClientError, NotFound, Unavailable
@@ -65,22 +65,22 @@ REDIS_POOL_WAIT = 10.0  # seconds a command waits for a free connection before i
 
 
 def redis_client(url: str) -> Redis:
-    """The hub's Redis client: a command that meets a dropped connection (Redis restarted, a stale
-    pooled socket) is retried on a fresh one, a few times with a short back-off, before it fails.
-    The pool blocks when all its connections are busy (a burst of 1,000 live conversations) instead
-    of refusing the next command, which would close a customer's socket."""
+    """The hub's Redis client (one Redis, a Cluster or Sentinel: handoff/redis_url.py): a command
+    that meets a dropped connection (Redis restarted, a stale pooled socket) is retried on a fresh
+    one, a few times with a short back-off, before it fails. On one Redis the pool blocks when all
+    its connections are busy (a burst of 1,000 live conversations) instead of refusing the next
+    command, which would close a customer's socket."""
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3)
-    pool = BlockingConnectionPool.from_url(
+    return redis_url.async_client(
         url,
         max_connections=REDIS_POOL_SIZE,
-        timeout=REDIS_POOL_WAIT,
+        pool_timeout=REDIS_POOL_WAIT,
         decode_responses=True,
         health_check_interval=30,
         retry=retry,
         retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
         socket_connect_timeout=2,
     )
-    return Redis.from_pool(pool)  # the client owns the pool: closing it closes the connections
 
 
 def create_app(settings: Settings | None = None, name: str | None = None) -> Sanic:

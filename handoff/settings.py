@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handoff.hours import BusinessHours
+from handoff.redis_url import RedisURLError, key_prefix
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,7 +211,12 @@ class Settings:
             if retention <= 0:
                 raise SettingsError("RETENTION_DAYS must be greater than zero")
 
-        prefix = get("HUB_KEY_PREFIX", "sportello:")
+        redis_url = (get("REDIS_URL", "redis://127.0.0.1:6379/0") or "").rstrip("/")
+        try:
+            # on a Redis Cluster the hub's keys carry one hash tag (handoff/redis_url.py)
+            prefix = key_prefix(get("HUB_KEY_PREFIX", "sportello:") or "sportello:", redis_url)
+        except RedisURLError as exc:
+            raise SettingsError(str(exc)) from None
         origins_raw = get("HUB_ALLOWED_ORIGINS", "*")
         origins = tuple(o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip())
 
@@ -226,7 +232,7 @@ class Settings:
             secret=secret,
             host=get("HUB_HOST", "127.0.0.1"),
             port=integer("HUB_PORT", 8080, minimum=0),
-            redis_url=url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix")),
+            redis_url=redis_url,
             rasa_url=url("RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
             rasa_token=get("RASA_TOKEN", "") or "",
             rasa_timeout=duration("RASA_TIMEOUT", 15.0),

@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
-from urllib.parse import urlparse
 
 from tools.processes import free_port, http_ok, port_open, redis_argv, redis_pong, wait_for
 
@@ -31,19 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
 HUB_PY = ROOT / ".venv" / "hub" / "bin" / "python"
 MODEL = ROOT / "bot" / "models" / "sportello.tar.gz"
-
-
-def redis_env(url: str) -> dict[str, str]:
-    """The variables endpoints.yml reads, from a redis:// URL."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"redis", "rediss"}:
-        raise ValueError(f"REDIS_URL must be redis://host:port/db, not {url!r}")
-    return {
-        "REDIS_HOST": parsed.hostname or "127.0.0.1",
-        "REDIS_PORT": str(parsed.port or 6379),
-        "REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
-        "REDIS_PASSWORD": parsed.password or "",
-    }
 
 
 def load_secrets(run_dir: Path, env: dict[str, str]) -> dict[str, str]:
@@ -114,7 +100,6 @@ class Stack:
         if not self.redis_url:
             self.redis_url = env.get("REDIS_URL") or self._start_redis(env, say)
         env["REDIS_URL"] = self.redis_url
-        env.update(redis_env(self.redis_url))
         if self.dev_mail and not env.get("SMTP_HOST"):
             env.update(self._start_dev_mail(env, say))
         env.update(

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from handoff.redis_url import key_prefix, sync_client
+
 ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
 RELEASES = Path(os.environ.get("SPORTELLO_RELEASES") or ROOT / "bot" / "models" / "releases")
@@ -212,7 +214,9 @@ class Target:
         return cls(
             rasa_urls=[u.strip().rstrip("/") for u in urls.split(",") if u.strip()],
             redis_url=redis_url,
-            key_prefix=os.environ.get("HUB_KEY_PREFIX") or stack.get("key_prefix") or "sportello:",
+            key_prefix=key_prefix(
+                os.environ.get("HUB_KEY_PREFIX") or stack.get("key_prefix") or "sportello:", redis_url
+            ),
             rasa_token=os.environ.get("RASA_TOKEN") or stack.get("rasa_token") or "",
         )
 
@@ -240,8 +244,6 @@ class Target:
 
     def publish(self, release: Release) -> int:
         """The release's words to every hub process (Redis + a bus notice); how many confirmed."""
-        from redis import Redis
-
         from handoff.bus import AgentNotice, encode
         from handoff.responses import Responses
         from handoff.store.keys import Keys
@@ -250,7 +252,7 @@ class Target:
         Responses.parse(text, f"{release.folder.name}/domain.yml")  # what the hub would refuse
         keys = Keys(self.key_prefix)
         meta = {"version": release.version, "shipped_at": release.shipped_at, "hash": release.hash}
-        with contextlib.closing(Redis.from_url(self.redis_url, decode_responses=True)) as r:
+        with contextlib.closing(sync_client(self.redis_url, decode_responses=True)) as r:
             pipe = r.pipeline(transaction=True)
             pipe.set(keys.content_domain(), text)
             pipe.hset(keys.content_version(), mapping={k: str(v) for k, v in meta.items()})

@@ -24,6 +24,7 @@ class RedisServer:
         self.port: int | None = None
         self.dir: Path | None = None
         self.process: subprocess.Popen | None = None
+        self.extra: list[str] = []  # more redis-server options (a cluster node's)
 
     @property
     def url(self) -> str:
@@ -33,14 +34,14 @@ class RedisServer:
         self.dir = self.dir or Path(tempfile.mkdtemp(prefix="sportello-redis-"))
         self.port = self.port or free_port()
         self.process = subprocess.Popen(
-            redis_argv(self.executable, self.port, self.dir, self.appendonly),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            [*redis_argv(self.executable, self.port, self.dir, self.appendonly), *self.extra],
+            stdout=subprocess.PIPE,  # redis-server logs (warnings only) to stdout
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                err = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
                 raise RuntimeError(f"redis-server exited early: {err}")
             try:
                 if self.command("PING") == "PONG":
@@ -82,8 +83,8 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
-        if self.process and self.process.stderr:
-            self.process.stderr.close()
+        if self.process and self.process.stdout:
+            self.process.stdout.close()
         self.process = None
         if self.dir:
             shutil.rmtree(self.dir, ignore_errors=True)
