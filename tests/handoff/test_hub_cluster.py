@@ -180,7 +180,11 @@ async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fa
                 bot = [e["text"] for e in events if e["type"] == "message" and e["from"] == "bot"]
                 assert customer == sent[i]  # each once, in order
                 assert bot == ["bot: " + t for t in sent[i]]
-                [handed[conv["conversation_id"]]] = [e for e in events if e["type"] == "handoff"]
+                # opened once (the opening carries the reason; later `handoff` events are the queue's
+                # updates: position, wait, then the agent who takes it)
+                handoffs = [e for e in events if e["type"] == "handoff"]
+                assert len([e for e in handoffs if "reason" in e]) == 1, handoffs
+                handed[conv["conversation_id"]] = handoffs[-1]
 
             # Serena was told of each conversation she was given, once; the others wait in the queue
             await asyncio.sleep(1)
