@@ -10,12 +10,12 @@ is handed off once.
 from __future__ import annotations
 
 import os
-import uuid
 
 import httpx
 import pytest
 
 from tests.e2e.test_story import bot_texts, events, wait_for_event
+from tests.e2e.test_story import post_message as say
 from tests.support.redis_cluster import RedisCluster
 from tools.devstack import Stack, http_ok, wait_for
 from tools.processes import free_port
@@ -68,19 +68,6 @@ def cluster_stack(tmp_path_factory):
     yield stack
     stack.stop()
     cluster.stop()
-
-
-def say(client: httpx.Client, conv: dict, text: str, payload: str | None = None) -> None:
-    body = {"type": "message", "text": text, "client_id": str(uuid.uuid4())}
-    if payload:
-        body["payload"] = payload
-    response = client.post(
-        f"/v1/conversations/{conv['conversation_id']}/messages",
-        json=body,
-        headers={"Authorization": f"Bearer {conv['token']}"},
-        timeout=60,
-    )
-    assert response.status_code in (200, 201), response.text
 
 
 def test_two_hubs_two_rasa_on_a_cluster(cluster_stack):
