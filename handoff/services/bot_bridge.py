@@ -24,6 +24,9 @@ from handoff.services.router import Router
 from handoff.settings import Settings
 from handoff.store import ConversationStore
 
+# an index entry without a turn is dropped once this old (see take_over_orphans)
+STALE_INDEX_SECONDS = 10.0
+
 log = logging.getLogger("handoff.bot")
 _UNREAD = object()  # _answer: the status was not read with the turn
 
@@ -103,12 +106,24 @@ class BotBridge:
     async def take_over_orphans(self) -> int:
         """Take over pending bot turns whose lease expired (their process died); returns how many."""
         started = 0
-        older_than = time.time() - min(1.0, self.settings.bot_lease_seconds)
-        for cid in await self.convs.pending_bot_conversations(older_than):
-            if cid in self._workers or await self.convs.bot_lease_held(cid):
+        now = time.time()
+        entries = [
+            (cid, score)
+            for cid, score in await self.convs.bot_index(now - min(1.0, self.settings.bot_lease_seconds))
+            if cid not in self._workers
+        ]
+        states = await self.convs.bot_turn_states([cid for cid, _ in entries])
+        forget_before = now - max(STALE_INDEX_SECONDS, 2 * self.settings.bot_lease_seconds)
+        for (cid, score), (pending, leased) in zip(entries, states, strict=True):
+            if leased:
                 continue
-            self.wake(cid)
-            started += 1
+            if pending:
+                self.wake(cid)
+                started += 1
+            elif score < forget_before:
+                # indexed, but no turn was queued with it (the conversation had left bot mode) or
+                # its drop lost a race: no process is between indexing and storing a turn this long
+                await self.convs.untrack_bot(cid, repr(score))
         return started
 
     async def _worker(self, cid: str) -> None:

@@ -1,16 +1,21 @@
 """Each process's background sweep: agents gone past their grace period, orphaned bot turns,
-tickets past their promised time, and e-mail (replies the customer did not read; the outbox)."""
+tickets past their promised time, e-mail (replies the customer did not read; the outbox), and the
+shared indexes a dead process left behind its conversation (see handoff/store/conversations.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.mailer import Mailer
 from handoff.services.router import Router
 
 log = logging.getLogger("handoff.sweeper")
+
+# a transition still in the journal this long after it started has lost its process
+JOURNAL_GRACE_SECONDS = 5.0
 
 
 class Sweeper:
@@ -20,6 +25,9 @@ class Sweeper:
         self.mailer = mailer
         self.interval = interval
         self._task: asyncio.Task | None = None
+        # (agent, conversation, synced revision) found in a load while not the agent's: dropped
+        # when found again, unchanged, by the next sweep (a reservation lives for milliseconds)
+        self._suspects: set[tuple[str, str, str]] = set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._forever(), name="hub-sweeper")
@@ -30,7 +38,12 @@ class Sweeper:
             await asyncio.wait([self._task], timeout=3)
 
     async def sweep(self) -> None:
-        """One pass: re-queue and drain, then take over bot turns whose process died."""
+        """One pass: repair the indexes, re-queue and drain, then take over bot turns whose process
+        died, then tickets and e-mail."""
+        try:
+            await self.repair_indexes()
+        except Exception:
+            log.warning("index repair failed", exc_info=True)
         try:
             await self.router.requeue_absent()
         except Exception:
@@ -48,6 +61,27 @@ class Sweeper:
             await self.mailer.send_due()
         except Exception:
             log.warning("mail sweep failed", exc_info=True)
+
+    async def repair_indexes(self) -> int:
+        """Sync again the transitions a dead process left in the journal, and drop from agents'
+        loads the conversations that are not theirs (a reservation whose process died); returns
+        how many loads were corrected."""
+        convs = self.router.convs
+        await convs.resync_journal(time.time() - JOURNAL_GRACE_SECONDS)
+        suspects: set[tuple[str, str, str]] = set()
+        dropped = 0
+        for agent in await self.router.agents.all():
+            for cid, theirs, rev in await convs.loads_audit(agent.id):
+                if theirs:
+                    continue
+                seen = (agent.id, cid, rev)
+                if seen not in self._suspects:
+                    suspects.add(seen)
+                elif await convs.drop_stale_load(agent.id, cid, rev):
+                    dropped += 1
+                    log.info("dropped conversation %s from %s's load (not theirs)", cid, agent.id)
+        self._suspects = suspects
+        return dropped
 
     async def _forever(self) -> None:
         while True:

@@ -2,6 +2,21 @@
 
 Every state transition is one Lua script that checks the current state first, so any number of
 hub processes can race on a conversation and the outcome is still exact.
+
+A script touches only the conversation's own keys (one hash slot per conversation on a Redis
+Cluster, see handoff/store/keys.py). The keys shared across conversations are indexes derived from
+the conversation's state hash, which is the truth, and are kept in step around each transition:
+
+* capacity is reserved first (RESERVE: the agent's load, atomically with its capacity check), so an
+  agent is never given more than their capacity, then the conversation changes (its `rev` goes up),
+  then SYNC sets the queue, the offline list and the agents' loads from the state it returned;
+* the transition is written to a journal before it starts and dropped by SYNC; a process that dies
+  in between leaves its entry, and the sweeper syncs that conversation again (`resync_journal`);
+* SYNC applies a revision only if it is not older than the last one applied, so two processes
+  syncing the same conversation in either order end with the newest state;
+* the bot-turn index is written before the turn (`bot:pending`, score = when) and dropped once no
+  turn is left and no newer turn was indexed (the score is also kept in the conversation as
+  `bot_mark`); anything left behind is dropped by the sweeper (`take_over_orphans`).
 """
 
 from __future__ import annotations
@@ -45,9 +60,10 @@ local function state()
 end
 """
 
-# KEYS: events, conv, clients, bot turns, bot pending
-# ARGV: event, client id, ttl, bot turn JSON or '', now, cid, '1' for a customer message
-# A customer message in bot mode records its pending bot turn in the same step (durable bot turns);
+# KEYS: events, conv, clients, bot turns
+# ARGV: event, client id, ttl, bot turn JSON or '', now, bot index score or '', '1' for a customer message
+# A customer message in bot mode records its pending bot turn in the same step (durable bot turns;
+# the caller indexed it in `bot:pending` with that score just before: `bot_mark` remembers it);
 # while a person is awaited or talking it counts (`customer_count`, for the agents' unread marks) and
 # starts the wait for a human reply (`waiting_since`) if none is running.
 APPEND = (
@@ -69,8 +85,7 @@ if ARGV[4] ~= '' and st[1] == 'bot' then
   turn['eid'] = id
   redis.call('RPUSH', KEYS[4], cjson.encode(turn))
   redis.call('EXPIRE', KEYS[4], ARGV[3])
-  redis.call('ZADD', KEYS[5], 'NX', ARGV[5], ARGV[6])
-  redis.call('EXPIRE', KEYS[5], ARGV[3])
+  if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'bot_mark', ARGV[6]) end
   queued = 1
 end
 if ARGV[7] == '1' and (st[1] == 'queued' or st[1] == 'assigned' or st[1] == 'offline') then
@@ -107,8 +122,8 @@ return {st[1], st[2], stored}
 """
 )
 
-# KEYS: events, conv, bot turns, bot pending, waiting
-# ARGV: cid, turn's event id, ttl, buttons JSON or '', now, events...
+# KEYS: events, conv, bot turns, waiting
+# ARGV: turn's event id, ttl, buttons JSON or '', now, events...
 # Stores the bot's answer and removes the turn in one step, only if that turn is still the first
 # pending one (so an answer is stored once even if two processes ended up calling Rasa for it);
 # then the events that waited for this answer.
@@ -116,17 +131,16 @@ FINISH_BOT_TURN = (
     _XADD
     + """
 local head = redis.call('LINDEX', KEYS[3], 0)
-if not head or cjson.decode(head)['eid'] ~= ARGV[2] then return {} end
+if not head or cjson.decode(head)['eid'] ~= ARGV[1] then return {} end
 redis.call('LPOP', KEYS[3])
 local ids = {}
-for i = 6, #ARGV do
+for i = 5, #ARGV do
   ids[#ids + 1] = add(ARGV[i])
 end
-local flushed = flush(KEYS[5], ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[2], 'buttons', ARGV[4]) end
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-if redis.call('LLEN', KEYS[3]) == 0 then redis.call('ZREM', KEYS[4], ARGV[1]) end
+local flushed = flush(KEYS[4], ARGV[4])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'buttons', ARGV[3]) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
 local st = state()
 return {st[1], st[2], ids, flushed}
 """
@@ -139,14 +153,25 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
-# KEYS: bot lease, bot turns, bot pending   ARGV: owner, cid
-# -1 the lease is not ours any more; 0 released (nothing pending); n > 0 turns still pending (kept)
+# KEYS: bot lease, bot turns, conv   ARGV: owner
+# {-1} the lease is not ours any more; {0, bot_mark} released (nothing pending); {n} n > 0 turns
+# still pending (kept)
 RELEASE_BOT_LEASE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
 local left = redis.call('LLEN', KEYS[2])
-if left > 0 then return left end
+if left > 0 then return {left} end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[2])
+return {0, redis.call('HGET', KEYS[3], 'bot_mark') or ''}
+"""
+
+# KEYS: bot pending   ARGV: cid, score
+# Drops a conversation from the bot-turn index only if nobody indexed a newer turn since `score`.
+UNTRACK_BOT = """
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and tonumber(s) == tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
 return 0
 """
 
@@ -163,103 +188,174 @@ redis.call('HSET', KEYS[1], 'status', 'routing', 'routing_at', ARGV[1])
 return {'won', st}
 """
 
-# KEYS: conv, agent hash, agent convs, queue, offline   ARGV: cid, aid, now, allowed statuses, ttl
-ASSIGN = """
+# What the indexes are derived from, returned by every transition below (KEYS[1] is the conv):
+# rev, status, agent, queue score, offline score, previous agent, last agent
+_TRUTH = """
+local function truth()
+  local f = redis.call('HMGET', KEYS[1], 'rev', 'status', 'agent_id', 'queue_score', 'offline_score',
+    'previous_agent_id', 'last_agent_id')
+  return {f[1] or '0', f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or ''}
+end
+local function allowed(list, st)
+  for s in string.gmatch(list, '%S+') do if s == st then return true end end
+  return false
+end
+local function bump() redis.call('HINCRBY', KEYS[1], 'rev', 1) end
+"""
+
+# Shared keys. KEYS: agent hash, agent convs, journal   ARGV: cid, now, ttl
+# Reserves room in an agent's load before a conversation is given to them: 1 reserved (or it was
+# already theirs); -1 full; -2 unknown or disabled. The journal notes the transition under way.
+RESERVE = """
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'disabled') == '1' then return -2 end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then
+  local cap = tonumber(redis.call('HGET', KEYS[1], 'capacity') or '0')
+  if redis.call('SCARD', KEYS[2]) >= cap then return -1 end
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+return 1
+"""
+
+# Shared keys. KEYS: queue, offline, synced, journal, the agent's convs, the agent's resolved,
+#   then the convs of agents who must not hold it unless it is theirs now
+# ARGV: cid, rev, status, agent, queue score, offline score, ttl, journal written at, resolved at or ''
+# Sets the indexes from a conversation's state (revision `rev`), unless a newer revision was
+# already applied; drops its journal entry if no transition started after `journal written at`.
+SYNC = """
+local cid, rev, st = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local applied = tonumber(redis.call('GET', KEYS[3]) or '-1')
+if rev >= applied then
+  -- (a conversation parked before scores were kept in its state keeps its place as it is)
+  if st ~= 'queued' then
+    redis.call('ZREM', KEYS[1], cid)
+  elseif ARGV[5] ~= '' then
+    redis.call('ZADD', KEYS[1], ARGV[5], cid)
+    redis.call('EXPIRE', KEYS[1], ARGV[7])
+  end
+  if st ~= 'offline' then
+    redis.call('ZREM', KEYS[2], cid)
+  elseif ARGV[6] ~= '' then
+    redis.call('ZADD', KEYS[2], ARGV[6], cid)
+    redis.call('EXPIRE', KEYS[2], ARGV[7])
+  end
+  local holds = st == 'assigned' and ARGV[4] ~= ''
+  if holds then
+    redis.call('SADD', KEYS[5], cid)
+    redis.call('EXPIRE', KEYS[5], ARGV[7])
+  end
+  for i = 7, #KEYS do
+    if not (holds and KEYS[i] == KEYS[5]) then redis.call('SREM', KEYS[i], cid) end
+  end
+  if ARGV[9] ~= '' then
+    redis.call('ZADD', KEYS[6], ARGV[9], cid)
+    redis.call('EXPIRE', KEYS[6], ARGV[7])
+  end
+  redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[7])
+end
+local j = redis.call('ZSCORE', KEYS[4], cid)
+if j and tonumber(j) <= tonumber(ARGV[8]) then redis.call('ZREM', KEYS[4], cid) end
+return rev >= applied and 1 or 0
+"""
+
+# Shared keys. KEYS: synced, agent convs   ARGV: cid, revision seen ('' for none)
+DROP_LOAD = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[2] then return 0 end
+return redis.call('SREM', KEYS[2], ARGV[1])
+"""
+
+# KEYS: conv   ARGV: allowed statuses, aid, now
+ASSIGN = (
+    _TRUTH
+    + """
 local st = redis.call('HGET', KEYS[1], 'status') or ''
-local ok = false
-for s in string.gmatch(ARGV[4], '%S+') do if s == st then ok = true end end
-if not ok then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('HGET', KEYS[2], 'disabled') == '1' then return -2 end
-local cap = tonumber(redis.call('HGET', KEYS[2], 'capacity') or '0')
-if redis.call('SCARD', KEYS[3]) >= cap then return -1 end
-redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('EXPIRE', KEYS[3], ARGV[5])
+if not allowed(ARGV[1], st) then return {0, truth()} end
 redis.call('HSET', KEYS[1], 'status', 'assigned', 'agent_id', ARGV[2], 'assigned_at', ARGV[3],
   'queue_position', '', 'eta_minutes', '')
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('ZREM', KEYS[5], ARGV[1])
-return 1
+bump()
+return {1, truth()}
 """
+)
 
-# KEYS: conv, queue, offline, current agent's convs
-# ARGV: cid, target, score, now, allowed, expected agent, ttl
-PARK = """
+# KEYS: conv   ARGV: target, score, now, allowed, expected agent
+# Returns {1 or 0, the agent it left ('' if none), truth}
+PARK = (
+    _TRUTH
+    + """
 local st = redis.call('HGET', KEYS[1], 'status') or ''
-local ok = false
-for s in string.gmatch(ARGV[5], '%S+') do if s == st then ok = true end end
-if not ok then return 0 end
+if not allowed(ARGV[4], st) then return {0, '', truth()} end
 local current = redis.call('HGET', KEYS[1], 'agent_id') or ''
-if ARGV[6] ~= '' and current ~= ARGV[6] then return 0 end
+if ARGV[5] ~= '' and current ~= ARGV[5] then return {0, '', truth()} end
+local left = ''
 if st == 'assigned' then
-  redis.call('SREM', KEYS[4], ARGV[1])
+  left = current
   redis.call('HSET', KEYS[1], 'previous_agent_id', current)
 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'agent_id', '', 'parked_at', ARGV[4])
-if ARGV[2] == 'queued' then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('EXPIRE', KEYS[2], ARGV[7])
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'agent_id', '', 'parked_at', ARGV[3])
+if ARGV[1] == 'queued' then
+  redis.call('HSET', KEYS[1], 'queue_score', ARGV[2])
 else
-  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('EXPIRE', KEYS[3], ARGV[7])
+  redis.call('HSET', KEYS[1], 'offline_score', ARGV[3])
 end
-return 1
+bump()
+return {1, left, truth()}
 """
+)
 
-# KEYS: conv, from convs, to agent hash, to convs   ARGV: cid, from aid, to aid, now, ttl
-TRANSFER = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'assigned' then return 0 end
-if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return 0 end
-if redis.call('EXISTS', KEYS[3]) == 0 or redis.call('HGET', KEYS[3], 'disabled') == '1' then return -2 end
-local cap = tonumber(redis.call('HGET', KEYS[3], 'capacity') or '0')
-if redis.call('SCARD', KEYS[4]) >= cap then return -1 end
-redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('EXPIRE', KEYS[4], ARGV[5])
-redis.call('HSET', KEYS[1], 'agent_id', ARGV[3], 'assigned_at', ARGV[4], 'previous_agent_id', ARGV[2])
-return 1
+# KEYS: conv   ARGV: from aid, to aid, now
+TRANSFER = (
+    _TRUTH
+    + """
+if redis.call('HGET', KEYS[1], 'status') ~= 'assigned' then return {0, truth()} end
+if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[1] then return {0, truth()} end
+redis.call('HSET', KEYS[1], 'agent_id', ARGV[2], 'assigned_at', ARGV[3], 'previous_agent_id', ARGV[1])
+bump()
+return {1, truth()}
 """
+)
 
-# KEYS: conv, agent convs, agent resolved, events   ARGV: cid, aid, now, ttl, seen event id or '', outcome tag
+# KEYS: conv, events   ARGV: aid, now, seen event id or '', outcome tag
 # Refuses (-1) when the customer wrote after the last event the agent saw: that message would
 # otherwise be resolved unanswered.
-RESOLVE = """
-if redis.call('HGET', KEYS[1], 'status') ~= 'assigned' then return {0, ''} end
-if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return {0, ''} end
-if ARGV[5] ~= '' then
-  for _, entry in ipairs(redis.call('XRANGE', KEYS[4], '(' .. ARGV[5], '+')) do
+RESOLVE = (
+    _TRUTH
+    + """
+if redis.call('HGET', KEYS[1], 'status') ~= 'assigned' then return {0, '', truth()} end
+if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[1] then return {0, '', truth()} end
+if ARGV[3] ~= '' then
+  for _, entry in ipairs(redis.call('XRANGE', KEYS[2], '(' .. ARGV[3], '+')) do
     local ok, ev = pcall(cjson.decode, entry[2][2])
-    if ok and ev['type'] == 'message' and ev['from'] == 'customer' then return {-1, ''} end
+    if ok and ev['type'] == 'message' and ev['from'] == 'customer' then return {-1, '', truth()} end
   end
 end
 local assigned_at = redis.call('HGET', KEYS[1], 'assigned_at') or ''
-redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'last_agent_id', ARGV[2], 'resolved_at', ARGV[3],
-  'buttons', '', 'outcome', ARGV[6])
+redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'last_agent_id', ARGV[1], 'resolved_at', ARGV[2],
+  'buttons', '', 'outcome', ARGV[4])
 redis.call('HDEL', KEYS[1], 'waiting_since')
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-return {1, assigned_at}
+bump()
+return {1, assigned_at, truth()}
 """
+)
 
-# KEYS: conv, its agent's convs, queue, offline   ARGV: cid, into cid, now
+# KEYS: conv   ARGV: into cid, now
 # An open conversation of a case the customer came back about from a new conversation: it leaves
-# the queue / the agent's load (the case counts once) and points to the new one. Returns the agent
-# it was with ('' if none), or false when it was not open.
-MERGE_INTO = """
+# the queue / the agent's load (the case counts once) and points to the new one. Returns
+# {1, the agent it was with ('' if none), truth}, or {0, '', truth} when it was not open.
+MERGE_INTO = (
+    _TRUTH
+    + """
 local st = redis.call('HGET', KEYS[1], 'status') or ''
-if st ~= 'queued' and st ~= 'assigned' and st ~= 'offline' then return false end
+if st ~= 'queued' and st ~= 'assigned' and st ~= 'offline' then return {0, '', truth()} end
 local agent = redis.call('HGET', KEYS[1], 'agent_id') or ''
-if agent ~= '' then redis.call('SREM', KEYS[2], ARGV[1]) end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'merged_into', ARGV[2], 'resolved_at', ARGV[3],
+redis.call('HSET', KEYS[1], 'status', 'bot', 'agent_id', '', 'merged_into', ARGV[1], 'resolved_at', ARGV[2],
   'queue_position', '', 'eta_minutes', '')
 if agent ~= '' then redis.call('HSET', KEYS[1], 'last_agent_id', agent) end
 redis.call('HDEL', KEYS[1], 'waiting_since')
-return agent
+bump()
+return {1, agent, truth()}
 """
+)
 
 # KEYS: conv   ARGV: summary patch (JSON object)
 MERGE_SUMMARY = """
@@ -313,6 +409,10 @@ class ConversationStore:
         self._finish_turn = redis.register_script(FINISH_BOT_TURN)
         self._renew_lease = redis.register_script(RENEW_BOT_LEASE)
         self._release_lease = redis.register_script(RELEASE_BOT_LEASE)
+        self._untrack_bot = redis.register_script(UNTRACK_BOT)
+        self._reserve = redis.register_script(RESERVE)
+        self._sync = redis.register_script(SYNC)
+        self._drop_load = redis.register_script(DROP_LOAD)
 
     async def _touch(self, *keys: str) -> None:
         pipe = self.r.pipeline(transaction=False)
@@ -324,14 +424,18 @@ class ConversationStore:
     async def create(self, visitor_id: str, now: float | None = None) -> str:
         now = time.time() if now is None else now
         cid = new_conversation_id()
+        # the visitor's index first (on a cluster it is on another master): an entry whose
+        # conversation was never written is skipped by its readers
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zadd(self.k.visitor_convs(visitor_id), {cid: now})
+        pipe.expire(self.k.visitor_convs(visitor_id), self.ttl)
+        await pipe.execute()
         pipe = self.r.pipeline(transaction=True)
         pipe.hset(
             self.k.conv(cid),
             mapping={"id": cid, "visitor_id": visitor_id, "status": "bot", "created_at": str(now)},
         )
-        pipe.zadd(self.k.visitor_convs(visitor_id), {cid: now})
         pipe.expire(self.k.conv(cid), self.ttl)
-        pipe.expire(self.k.visitor_convs(visitor_id), self.ttl)
         await pipe.execute()
         return cid
 
@@ -380,21 +484,22 @@ class ConversationStore:
         """XADD the event (once per client_id). With `bot_turn`, a pending bot turn is recorded in
         the same step if the conversation is in bot mode."""
         body = _body(event)
+        now = time.time()
+        mark = ""
+        if bot_turn:
+            # indexed before it exists, so that a process dying right after storing it leaves a
+            # turn the sweeper finds; an entry for a turn that was not queued is dropped later
+            mark = repr(now)
+            await self.r.zadd(self.k.bot_pending(), {cid: now})
         eid, new, queued, status, agent_id = await self._append(
-            keys=[
-                self.k.events(cid),
-                self.k.conv(cid),
-                self.k.clients(cid),
-                self.k.bot_turns(cid),
-                self.k.bot_pending(),
-            ],
+            keys=[self.k.events(cid), self.k.conv(cid), self.k.clients(cid), self.k.bot_turns(cid)],
             args=[
                 _dumps(body),
                 client_id or "",
                 self.ttl,
                 _dumps(bot_turn) if bot_turn else "",
-                time.time(),
-                cid,
+                now,
+                mark,
                 "1" if body.get("type") == "message" and body.get("from") == "customer" else "",
             ],
         )
@@ -451,12 +556,35 @@ class ConversationStore:
         )
 
     async def release_bot_lease(self, cid: str, owner: str) -> int:
-        return int(
-            await self._release_lease(
-                keys=[self.k.bot_lease(cid), self.k.bot_turns(cid), self.k.bot_pending()],
-                args=[owner, cid],
-            )
+        """-1 the lease was not ours any more; 0 released (no turn left); n > 0 turns left (kept)."""
+        result = await self._release_lease(
+            keys=[self.k.bot_lease(cid), self.k.bot_turns(cid), self.k.conv(cid)], args=[owner]
         )
+        if int(result[0]) == 0:
+            await self.untrack_bot(cid, result[1])
+        return int(result[0])
+
+    async def untrack_bot(self, cid: str, mark: str) -> bool:
+        """Drop `cid` from the bot-turn index if its entry is still the one with score `mark`
+        (no turn was indexed since); True if dropped."""
+        if not mark:
+            return False
+        return bool(await self._untrack_bot(keys=[self.k.bot_pending()], args=[cid, mark]))
+
+    async def bot_index(self, older_than: float, count: int = 500) -> list[tuple[str, float]]:
+        """Entries of the bot-turn index (cid, score) indexed before `older_than`, oldest first."""
+        return await self.r.zrangebyscore(
+            self.k.bot_pending(), "-inf", older_than, start=0, num=count, withscores=True
+        )
+
+    async def bot_turn_states(self, cids: list[str]) -> list[tuple[int, bool]]:
+        """For each conversation: the turns pending and whether a bot lease is held."""
+        pipe = self.r.pipeline(transaction=False)
+        for cid in cids:
+            pipe.llen(self.k.bot_turns(cid))
+            pipe.exists(self.k.bot_lease(cid))
+        replies = await pipe.execute()
+        return [(int(replies[i]), bool(replies[i + 1])) for i in range(0, len(replies), 2)]
 
     async def next_bot_turn(self, cid: str) -> dict[str, Any] | None:
         return loads(await self.r.lindex(self.k.bot_turns(cid), 0), None)
@@ -478,9 +606,6 @@ class ConversationStore:
         raw, (status, created) = replies[-2], replies[-1]
         return acquired, loads(raw, None), ((status or "bot") if created else None)
 
-    async def pending_bot_conversations(self, older_than: float, count: int = 200) -> list[str]:
-        return await self.r.zrangebyscore(self.k.bot_pending(), "-inf", older_than, start=0, num=count)
-
     async def finish_bot_turn(
         self,
         cid: str,
@@ -492,15 +617,8 @@ class ConversationStore:
         None if the turn was no longer the first pending one."""
         bodies = [_body(event) for event in events]
         result = await self._finish_turn(
-            keys=[
-                self.k.events(cid),
-                self.k.conv(cid),
-                self.k.bot_turns(cid),
-                self.k.bot_pending(),
-                self.k.waiting(cid),
-            ],
+            keys=[self.k.events(cid), self.k.conv(cid), self.k.bot_turns(cid), self.k.waiting(cid)],
             args=[
-                cid,
                 turn_eid,
                 self.ttl,
                 "" if buttons is None else _dumps(buttons),
@@ -510,6 +628,8 @@ class ConversationStore:
         )
         if not result:
             return None
+        # (the turn leaves the bot-turn index when the worker lets its lease go, after the answer
+        # is out: release_bot_lease)
         status, agent_id, ids, flushed = result
         stored = [{"id": eid, **body} for eid, body in zip(ids, bodies, strict=True)]
         return Stored(stored + _flushed(flushed), status, agent_id)
@@ -541,18 +661,16 @@ class ConversationStore:
     async def assign(self, cid: str, aid: str, allowed: tuple[str, ...], now: float | None = None) -> int:
         """1 assigned; 0 the conversation is not in an allowed state; -1 agent full; -2 agent unknown/disabled."""
         now = time.time() if now is None else now
-        return int(
-            await self._assign(
-                keys=[
-                    self.k.conv(cid),
-                    self.k.agent(aid),
-                    self.k.agent_convs(aid),
-                    self.k.queue(),
-                    self.k.offline(),
-                ],
-                args=[cid, aid, now, " ".join(allowed), self.ttl],
+        reserved = int(
+            await self._reserve(
+                keys=[self.k.agent(aid), self.k.agent_convs(aid), self.k.journal()], args=[cid, now, self.ttl]
             )
         )
+        if reserved != 1:  # no room: but a conversation that cannot be assigned says so first
+            return reserved if await self.status(cid) in allowed else 0
+        done, truth = await self._assign(keys=[self.k.conv(cid)], args=[" ".join(allowed), aid, now])
+        await self._sync_truth(cid, truth, now, release=[aid])
+        return int(done)
 
     async def park(
         self,
@@ -565,33 +683,28 @@ class ConversationStore:
     ) -> bool:
         """Move to `queued` (queue zset, by score) or `offline`; from an allowed state only."""
         now = time.time() if now is None else now
-        current_agent = expected_agent or await self.agent_id(cid) or "_none"
-        return bool(
-            await self._park(
-                keys=[
-                    self.k.conv(cid),
-                    self.k.queue(),
-                    self.k.offline(),
-                    self.k.agent_convs(current_agent),
-                ],
-                args=[cid, target, score, now, " ".join(allowed), expected_agent, self.ttl],
-            )
+        await self._journal(cid, now)
+        done, left, truth = await self._park(
+            keys=[self.k.conv(cid)], args=[target, score, now, " ".join(allowed), expected_agent]
         )
+        await self._sync_truth(cid, truth, now, release=[left])
+        return bool(int(done))
 
     async def transfer(self, cid: str, from_aid: str, to_aid: str, now: float | None = None) -> int:
         """1 moved; 0 not assigned to `from_aid`; -1 the target is full; -2 target unknown/disabled."""
         now = time.time() if now is None else now
-        return int(
-            await self._transfer(
-                keys=[
-                    self.k.conv(cid),
-                    self.k.agent_convs(from_aid),
-                    self.k.agent(to_aid),
-                    self.k.agent_convs(to_aid),
-                ],
-                args=[cid, from_aid, to_aid, now, self.ttl],
+        reserved = int(
+            await self._reserve(
+                keys=[self.k.agent(to_aid), self.k.agent_convs(to_aid), self.k.journal()],
+                args=[cid, now, self.ttl],
             )
         )
+        if reserved != 1:  # no room: but a conversation that is not theirs says so first
+            conv = await self.r.hmget(self.k.conv(cid), "status", "agent_id")
+            return reserved if conv == ["assigned", from_aid] else 0
+        done, truth = await self._transfer(keys=[self.k.conv(cid)], args=[from_aid, to_aid, now])
+        await self._sync_truth(cid, truth, now, release=[from_aid, to_aid])
+        return int(done)
 
     async def resolve(
         self,
@@ -604,22 +717,114 @@ class ConversationStore:
         """Back to the bot if assigned to `aid`, with how it ended (`outcome_tag`): (1 done / 0 not
         assigned to aid / -1 the customer wrote after event `seen`, when it had been assigned)."""
         now = time.time() if now is None else now
-        outcome, assigned_at = await self._resolve(
-            keys=[self.k.conv(cid), self.k.agent_convs(aid), self.k.agent_resolved(aid), self.k.events(cid)],
-            args=[cid, aid, now, self.ttl, seen or "", outcome_tag],
+        await self._journal(cid, now)
+        outcome, assigned_at, truth = await self._resolve(
+            keys=[self.k.conv(cid), self.k.events(cid)], args=[aid, now, seen or "", outcome_tag]
         )
+        done = int(outcome) == 1
+        await self._sync_truth(cid, truth, now, release=[aid], resolved=(aid, now) if done else None)
         return int(outcome), (float(assigned_at) if assigned_at else None)
 
     async def merge_into(self, cid: str, into: str, now: float | None = None) -> str | None:
         """Close open conversation `cid` of a case into `into` (see MERGE_INTO): the agent it was
         with ('' when queued or offline), or None when it was not open."""
         now = time.time() if now is None else now
-        agent = await self.agent_id(cid)
-        result = await self._merge_into(
-            keys=[self.k.conv(cid), self.k.agent_convs(agent or "-"), self.k.queue(), self.k.offline()],
-            args=[cid, into, now],
+        await self._journal(cid, now)
+        done, agent, truth = await self._merge_into(keys=[self.k.conv(cid)], args=[into, now])
+        await self._sync_truth(cid, truth, now, release=[agent])
+        return str(agent) if int(done) else None
+
+    # the shared indexes, derived from the conversation (see the module's docstring) -------------
+    async def _journal(self, cid: str, now: float) -> None:
+        await self.r.zadd(self.k.journal(), {cid: now})
+
+    async def _sync_truth(
+        self,
+        cid: str,
+        truth: list[str],
+        started: float,
+        release: list[str] = (),
+        resolved: tuple[str, float] | None = None,
+    ) -> bool:
+        """SYNC the indexes to a state a transition returned (rev, status, agent, queue score,
+        offline score, previous agent, last agent); `release`: agents whose load must not hold the
+        conversation unless it is theirs now. True if applied (not older than what was)."""
+        rev, status, agent, queue_score, offline_score = truth[:5]
+        others = [a for a in dict.fromkeys(release) if a and a != agent]
+        keys = [
+            self.k.queue(),
+            self.k.offline(),
+            self.k.synced(cid),
+            self.k.journal(),
+            self.k.agent_convs(agent or "-"),
+            self.k.agent_resolved(resolved[0] if resolved else "-"),
+            *[self.k.agent_convs(a) for a in others],
+        ]
+        args = [
+            cid,
+            rev,
+            status,
+            agent,
+            queue_score,
+            offline_score,
+            self.ttl,
+            repr(started),
+            repr(resolved[1]) if resolved else "",
+        ]
+        return bool(int(await self._sync(keys=keys, args=args)))
+
+    async def resync(self, cid: str, started: float) -> bool:
+        """SYNC a conversation's indexes from its state as it is now (the sweeper's repair of a
+        transition whose process died between the conversation and the indexes)."""
+        f = await self.r.hmget(
+            self.k.conv(cid),
+            "rev",
+            "status",
+            "agent_id",
+            "queue_score",
+            "offline_score",
+            "previous_agent_id",
+            "last_agent_id",
+            "created_at",
         )
-        return None if result is None else str(result)
+        if f[7] is None:  # gone (expired): out of every index that can name it, for good
+            truth = [str(_GONE), "", "", "", "", "", ""]
+        else:
+            truth = [f[0] or "0", *[(v or "") for v in f[1:7]]]
+        return await self._sync_truth(cid, truth, started, release=[truth[5], truth[6]])
+
+    async def resync_journal(self, older_than: float, count: int = 200) -> int:
+        """Sync again the conversations whose transition started before `older_than` and never
+        reached its SYNC; returns how many."""
+        entries = await self.r.zrangebyscore(
+            self.k.journal(), "-inf", older_than, start=0, num=count, withscores=True
+        )
+        for cid, started in entries:
+            await self.resync(cid, started)
+        return len(entries)
+
+    async def loads_audit(self, aid: str) -> list[tuple[str, bool, str]]:
+        """For each conversation in an agent's load: (cid, whether its state says it is theirs,
+        the revision last synced for it)."""
+        cids = sorted(await self.r.smembers(self.k.agent_convs(aid)))
+        pipe = self.r.pipeline(transaction=False)
+        for cid in cids:
+            pipe.hmget(self.k.conv(cid), "status", "agent_id")
+            pipe.get(self.k.synced(cid))
+        replies = await pipe.execute()
+        out = []
+        for i, cid in enumerate(cids):
+            (status, agent), applied = replies[2 * i], replies[2 * i + 1]
+            out.append((cid, status == "assigned" and agent == aid, applied or ""))
+        return out
+
+    async def drop_stale_load(self, aid: str, cid: str, rev: str) -> bool:
+        """Take `cid` out of an agent's load if no transition was synced for it since revision
+        `rev` (the sweeper saw it there twice while the conversation was not theirs: a
+        reservation whose process died before its SYNC)."""
+        return bool(
+            int(await self._drop_load(keys=[self.k.synced(cid), self.k.agent_convs(aid)], args=[cid, rev]))
+        )
 
     async def agent_answered(self, cid: str) -> None:
         """A person answered: the customer's wait for a human reply is over."""
@@ -635,6 +840,7 @@ class ConversationStore:
 
     async def keep_offline_place(self, cid: str, since: float) -> None:
         """In the offline list, a conversation keeps the place of its hand-off (oldest first)."""
+        await self.r.hset(self.k.conv(cid), "offline_score", repr(since))
         await self.r.zadd(self.k.offline(), {cid: since}, xx=True)
 
     async def flag_once(self, cid: str, flag: str) -> bool:
@@ -687,6 +893,9 @@ class ConversationStore:
 
     async def resolved_ids(self, aid: str, limit: int = 50) -> list[str]:
         return await self.r.zrevrange(self.k.agent_resolved(aid), 0, limit - 1)
+
+
+_GONE = 10**15  # the revision that syncs a conversation that no longer exists
 
 
 def _stream_key(eid: str) -> tuple[int, int]:

@@ -1,38 +1,72 @@
-"""Every Redis key the hub uses, under one prefix (Rasa's tracker/lock keys share the Redis)."""
+"""Every Redis key the hub uses, under one prefix (Rasa's tracker/lock keys share the Redis).
+
+On a Redis Cluster the prefix carries a hash tag (`{sportello}:`, see handoff/redis_url.py) and the
+keys fall in two groups:
+
+* a conversation's own keys (its state hash, event stream, idempotency hash, bot turns, lease,
+  notes, sockets) carry the conversation's id as their tag, `sportello:conv:{<cid>}…`, so each
+  conversation lives on one master and conversations spread over all of them;
+* the keys shared across conversations (the queue, the offline list, agents and their loads, the
+  bot-turn index, tickets, mail, rate limits…) keep the prefix's tag and live together on one master.
+
+A Lua script only ever touches keys of one group (see handoff/store/conversations.py for how a
+transition that changes both is done). On a single Redis the names are the same as always.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
+
+_TAG = re.compile(r"\{[^{}]+\}")
 
 
 class Keys:
     def __init__(self, prefix: str = "sportello:"):
         self.p = prefix
+        # the prefix has a hash tag only on a cluster: there each conversation gets its own tag
+        self.conversation_tags = bool(_TAG.search(prefix))
+        self._conv = prefix.replace("{", "").replace("}", "") + "conv:"
 
-    # conversations
+    # a conversation's own keys (one slot per conversation on a cluster)
+    def _c(self, cid: str) -> str:
+        return f"{self._conv}{{{cid}}}" if self.conversation_tags else f"{self.p}conv:{cid}"
+
     def conv(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}"
+        return self._c(cid)
 
     def events(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:events"
+        return f"{self._c(cid)}:events"
 
     def clients(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:clients"
+        return f"{self._c(cid)}:clients"
 
     def notes(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:notes"
+        return f"{self._c(cid)}:notes"
 
     def bot_turns(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:bot"
+        return f"{self._c(cid)}:bot"
 
     def bot_lease(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:bot-lease"
+        return f"{self._c(cid)}:bot-lease"
 
     def waiting(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:waiting"
+        return f"{self._c(cid)}:waiting"
 
+    def customer_sockets(self, cid: str) -> str:
+        return f"{self._c(cid)}:sockets"
+
+    # shared keys (the prefix's slot on a cluster)
     def bot_pending(self) -> str:
         return f"{self.p}bot:pending"
+
+    def synced(self, cid: str) -> str:
+        """The last revision of a conversation whose indexes (queue, offline, agent loads) are set."""
+        return f"{self.p}synced:{cid}"
+
+    def journal(self) -> str:
+        """Conversations whose transition may not have reached the indexes yet (cid → when)."""
+        return f"{self.p}journal"
 
     def visitor_convs(self, vid: str) -> str:
         return f"{self.p}visitor:{vid}:convs"
@@ -49,9 +83,6 @@ class Keys:
 
     def offline(self) -> str:
         return f"{self.p}convs:offline"
-
-    def customer_sockets(self, cid: str) -> str:
-        return f"{self.p}conv:{cid}:sockets"
 
     # e-mail
     def mail(self, mid: str) -> str:

@@ -31,7 +31,8 @@ class RatingStore:
 
     async def record(self, cid: str, rating: int, agent_id: str, previous: int | None) -> None:
         """Store the conversation's rating and count it (rating again replaces the earlier one)."""
-        pipe = self.r.pipeline(transaction=True)
+        # the counters and the conversation are on different masters of a cluster: no MULTI
+        pipe = self.r.pipeline(transaction=False)
         for key in [self.k.csat()] + ([self.k.csat_agent(agent_id)] if agent_id else []):
             if previous is not None:
                 pipe.hincrby(key, "sum", rating - previous)

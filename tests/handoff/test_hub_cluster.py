@@ -90,6 +90,7 @@ async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fa
         "HUB_LOG_LEVEL": "WARNING",
         "HUB_WELCOME": "0",
         "DEMO_AGENT_PASSWORD": "sportello-demo",
+        "HUB_RATE_CONVERSATIONS_PER_MINUTE": "100",  # every test customer comes from 127.0.0.1
     }
     seeded = subprocess.run(
         [PYTHON, "-m", "handoff", "agents", "seed-demo"],
@@ -194,10 +195,24 @@ async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fa
             assert len(assigned) == len(set(assigned)) == 3, [f["type"] for f in frames]
             for cid, handoff in handed.items():
                 assert handoff["status"] == ("assigned" if cid in assigned else "queued"), handoff
+            # more conversations (so that they cannot all fall on one master but by a 1e-12 chance)
+            for i in range(24):
+                more = await http.post(f"{hubs[i % 2].url}/v1/conversations", json={})
+                assert more.status_code == 201, more.text
+                conversations.append(more.json())
 
-    # the hub's keys share one slot (one tag): on one node; Rasa's (not here) would spread
+    # the keys shared across conversations carry the prefix's tag: one slot, one master
     per_node = cluster.keys_per_node("{sportello}:*")
     assert sum(per_node) > 0 and sorted(per_node)[:2] == [0, 0], per_node
+    # each conversation's keys carry its own tag: together on one master, and the conversations
+    # spread over the masters
+    homes = set()
+    for conv in conversations:
+        cid = conv["conversation_id"]
+        found = cluster.keys_per_node("sportello:conv:{" + cid + "}*")
+        assert sum(found) >= 1 and found.count(0) == 2, (cid, found)
+        homes.add(found.index(max(found)))
+    assert len(homes) >= 2, homes
 
 
 async def test_hub_behind_sentinel_follows_a_fail_over(fake_rasa):
