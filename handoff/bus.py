@@ -2,7 +2,10 @@
 
 Bus messages are typed (the dataclasses below) and travel as JSON with readable keys. Pub/sub is
 only a wake-up: customer sockets always read the stream from their last id, so a lost message
-costs latency, never an event.
+costs latency, never an event. An event carries the id of the event before it in the stream
+(`prev`): a socket that has delivered exactly up to `prev` sends it at once, without reading the
+stream; any other socket reads the stream from its last id. The process that stores an event offers
+it to its own customer sockets first (`deliver_local`), before the pub/sub round trip.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class EventStored:
     event: dict[str, Any]
     status: str = ""
     agent_id: str = ""
+    prev: str | None = None  # the event before it in the stream ('' if it is the first; None unknown)
     kind = "event"
 
 
@@ -96,6 +100,17 @@ class EventBus:
             await self.r.publish(self.channel, encode(message))
         except Exception:  # the stream is the source of truth; sockets catch up on their own
             log.warning("publish failed", exc_info=True)
+
+    async def deliver_local(self, message: BusMessage) -> None:
+        """Offer a message to this process's listeners of its conversation now (the same message
+        comes back through pub/sub to every listener: conversation listeners must take it twice
+        safely, as customer sockets do by event id)."""
+        cid = getattr(message, "conversation_id", None)
+        for listener in list(self.conv_listeners.get(cid, ())) if cid else ():
+            try:
+                await listener(message)
+            except Exception:
+                log.debug("listener failed", exc_info=True)
 
     def listen_conversation(self, cid: str, listener: Listener) -> Callable[[], None]:
         self.conv_listeners[cid].add(listener)

@@ -1,4 +1,5 @@
-"""Identifiers: random conversation/visitor ids and ticket codes (T + 8 unambiguous characters)."""
+"""Identifiers: random conversation/visitor ids, ticket codes (T + 8 unambiguous characters), and
+the order of Redis stream ids."""
 
 from __future__ import annotations
 
@@ -39,3 +40,12 @@ def is_ticket_id(value: object) -> bool:
 
 def is_conversation_id(value: object) -> bool:
     return isinstance(value, str) and bool(CONVERSATION_ID_RE.match(value))
+
+
+def stream_order(eid: str) -> tuple[int, int]:
+    """A Redis stream id ("ms-seq") as a sortable pair; (0, 0) for anything else."""
+    ms, _, seq = str(eid).partition("-")
+    try:
+        return int(ms), int(seq or 0)
+    except ValueError:
+        return 0, 0

@@ -13,6 +13,7 @@ from sanic.response import json as json_response
 from handoff import validation
 from handoff.blueprints.common import SocketWriter, read_frame, read_json
 from handoff.errors import ClientError
+from handoff.ids import stream_order
 
 bp = Blueprint("customer", url_prefix="/v1/conversations")
 POLL_SECONDS = 5.0
@@ -106,7 +107,19 @@ async def stream(request: Request, ws, conversation_id: str):
                 pass
             await asyncio.sleep(PAGE_ALIVE_SECONDS)
 
-    remove = customers.subscribe(conversation_id, wake=wake.set, post=writer.post)
+    def deliver(event: dict, prev: str) -> bool:
+        """Send a live event at once if it follows the last one sent (no read of the stream);
+        True also for one sent already (it comes both locally and through pub/sub)."""
+        last = state["last"] or ""
+        if last and stream_order(event.get("id", "")) <= stream_order(last):
+            return True
+        if prev != last or catching.locked():  # a gap, or a catch-up is reading: it will send it
+            return False
+        writer.post(event)
+        state["last"] = event["id"]
+        return True
+
+    remove = customers.subscribe(conversation_id, wake=wake.set, post=writer.post, deliver=deliver)
     await catch_up()
     pump_task = asyncio.create_task(pump())
     alive_task = asyncio.create_task(alive())

@@ -81,7 +81,9 @@ class Customers:
         event = {"type": "message", "from": "customer", "text": text, "client_id": client_id}
         turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
         # the pending bot turn is recorded atomically with the message (if in bot mode then)
-        appended = await self.convs.append(cid, event, client_id, bot_turn=turn)
+        appended = await self.convs.append(
+            cid, event, client_id, bot_turn=turn, index_turn=conv.status == "bot"
+        )
         if appended.bot_turn_queued:
             self.bot.wake(cid)  # the turn is durable now: its worker starts while we publish
         if appended.new:
@@ -122,14 +124,22 @@ class Customers:
         return await self.convs.events(cid, after=after)
 
     def subscribe(
-        self, cid: str, wake: Callable[[], None], post: Callable[[dict], None]
+        self,
+        cid: str,
+        wake: Callable[[], None],
+        post: Callable[[dict], None],
+        deliver: Callable[[dict, str], bool] | None = None,
     ) -> Callable[[], None]:
-        """Live updates for a customer's socket: `wake()` when new events are in the stream (the
-        socket reads them from its last id), `post(frame)` for typing of the bot or the agent.
-        Returns the function that unsubscribes."""
+        """Live updates for a customer's socket: `deliver(event, prev)` offers a new event with the
+        id of the one before it (True: the socket sent it, or had it already), else `wake()` (the
+        socket reads the stream from its last id); `post(frame)` for typing of the bot or the
+        agent. Returns the function that unsubscribes."""
 
         async def on_bus(message: BusMessage) -> None:
-            if isinstance(message, (EventStored, Wake)):
+            if isinstance(message, EventStored):
+                if deliver is None or message.prev is None or not deliver(message.event, message.prev):
+                    wake()
+            elif isinstance(message, Wake):
                 wake()
             elif isinstance(message, Typing) and message.sender != "customer":
                 frame: dict[str, Any] = {"type": "typing", "from": message.sender}

@@ -29,11 +29,18 @@ class Events:
         await self.published_all(cid, await self.conversations.append_after_bot_turn(cid, event))
 
     async def published(self, cid: str, appended: Appended) -> None:
-        await self.bus.publish(EventStored(cid, appended.event, appended.status, appended.agent_id))
+        await self._out(EventStored(cid, appended.event, appended.status, appended.agent_id, appended.prev))
 
     async def published_all(self, cid: str, stored: Stored) -> None:
+        prev = stored.prev
         for event in stored.events:
-            await self.bus.publish(EventStored(cid, event, stored.status, stored.agent_id))
+            await self._out(EventStored(cid, event, stored.status, stored.agent_id, prev))
+            prev = event["id"]
+
+    async def _out(self, message: EventStored) -> None:
+        """This process's customer sockets first, then every process through pub/sub."""
+        await self.bus.deliver_local(message)
+        await self.bus.publish(message)
 
     async def typing(self, cid: str, sender: str, agent: dict[str, Any] | None = None) -> None:
         """Someone types in a conversation; a customer's typing is shown to the assigned agent."""

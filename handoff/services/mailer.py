@@ -28,6 +28,7 @@ from typing import Any
 
 import aiosmtplib
 
+from handoff.ids import stream_order
 from handoff.responses import Responses
 from handoff.services.auth import Auth
 from handoff.settings import Settings
@@ -109,7 +110,7 @@ class Mailer:
                 continue
             if await self.convs.customer_connected(cid, CUSTOMER_GONE_AFTER):
                 continue  # the page is open: they read it there
-            after = max(conv.customer_seen, conv.mailed_upto, key=_stream_order) or None
+            after = max(conv.customer_seen, conv.mailed_upto, key=stream_order) or None
             unseen = [
                 e
                 for e in await self.convs.events(cid, after=after)
@@ -185,11 +186,3 @@ class Mailer:
             start_tls=True if tls == "starttls" else False,
             timeout=SMTP_TIMEOUT,
         )
-
-
-def _stream_order(eid: str) -> tuple[int, int]:
-    ms, _, seq = (eid or "0-0").partition("-")
-    try:
-        return int(ms), int(seq or 0)
-    except ValueError:
-        return 0, 0

@@ -25,7 +25,7 @@ import json
 import time
 from typing import Any
 
-from handoff.ids import new_conversation_id
+from handoff.ids import new_conversation_id, stream_order
 from handoff.store.keys import Keys
 from handoff.store.records import Appended, Conversation, Stored, loads
 
@@ -58,6 +58,10 @@ end
 local function state()
   return {redis.call('HGET', KEYS[2], 'status') or 'bot', redis.call('HGET', KEYS[2], 'agent_id') or ''}
 end
+-- the id of the stream's last event ('' when empty): what the next event follows
+local function last()
+  return redis.call('HGET', KEYS[2], 'last_event_id') or ''
+end
 """
 
 # KEYS: events, conv, clients, bot turns
@@ -72,8 +76,9 @@ APPEND = (
 local st = state()
 if ARGV[2] ~= '' then
   local known = redis.call('HGET', KEYS[3], ARGV[2])
-  if known then return {known, 0, 0, st[1], st[2]} end
+  if known then return {known, 0, 0, st[1], st[2], ''} end
 end
+local prev = last()
 local id = add(ARGV[1])
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[2], id)
@@ -94,7 +99,7 @@ if ARGV[7] == '1' and (st[1] == 'queued' or st[1] == 'assigned' or st[1] == 'off
 end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-return {id, 1, queued, st[1], st[2]}
+return {id, 1, queued, st[1], st[2], prev}
 """
 )
 
@@ -110,15 +115,16 @@ local st = state()
 if redis.call('LLEN', KEYS[3]) > 0 then
   redis.call('RPUSH', KEYS[4], ARGV[1])
   redis.call('EXPIRE', KEYS[4], ARGV[2])
-  return {st[1], st[2], {}}
+  return {st[1], st[2], {}, ''}
 end
+local prev = last()
 local stored = flush(KEYS[4], ARGV[3])
 local body = stamped(ARGV[1], ARGV[3])
 stored[#stored + 1] = add(body)
 stored[#stored + 1] = body
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-return {st[1], st[2], stored}
+return {st[1], st[2], stored, prev}
 """
 )
 
@@ -133,6 +139,7 @@ FINISH_BOT_TURN = (
 local head = redis.call('LINDEX', KEYS[3], 0)
 if not head or cjson.decode(head)['eid'] ~= ARGV[1] then return {} end
 redis.call('LPOP', KEYS[3])
+local prev = last()
 local ids = {}
 for i = 5, #ARGV do
   ids[#ids + 1] = add(ARGV[i])
@@ -142,7 +149,7 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'buttons', ARGV[3]) end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 local st = state()
-return {st[1], st[2], ids, flushed}
+return {st[1], st[2], ids, flushed, prev}
 """
 )
 
@@ -480,18 +487,21 @@ class ConversationStore:
         event: dict[str, Any],
         client_id: str | None = None,
         bot_turn: dict[str, Any] | None = None,
+        index_turn: bool = True,
     ) -> Appended:
         """XADD the event (once per client_id). With `bot_turn`, a pending bot turn is recorded in
-        the same step if the conversation is in bot mode."""
+        the same step if the conversation is in bot mode; `index_turn` False when the caller saw
+        it out of bot mode just before (no entry in the bot-turn index for a turn that will almost
+        surely not be queued; if it is, the process that queued it answers it)."""
         body = _body(event)
         now = time.time()
         mark = ""
-        if bot_turn:
+        if bot_turn and index_turn:
             # indexed before it exists, so that a process dying right after storing it leaves a
             # turn the sweeper finds; an entry for a turn that was not queued is dropped later
             mark = repr(now)
             await self.r.zadd(self.k.bot_pending(), {cid: now})
-        eid, new, queued, status, agent_id = await self._append(
+        eid, new, queued, status, agent_id, prev = await self._append(
             keys=[self.k.events(cid), self.k.conv(cid), self.k.clients(cid), self.k.bot_turns(cid)],
             args=[
                 _dumps(body),
@@ -503,7 +513,15 @@ class ConversationStore:
                 "1" if body.get("type") == "message" and body.get("from") == "customer" else "",
             ],
         )
-        return Appended(eid, bool(int(new)), {"id": eid, **body}, bool(int(queued)), status, agent_id)
+        return Appended(
+            eid,
+            bool(int(new)),
+            {"id": eid, **body},
+            bool(int(queued)),
+            status,
+            agent_id,
+            prev if new else None,
+        )
 
     async def append_after_bot_turn(self, cid: str, event: dict[str, Any]) -> Stored:
         """Store an event now, or, while a bot turn is pending, right after the bot's answer.
@@ -511,11 +529,11 @@ class ConversationStore:
         Returns what was stored now (nothing while it waits; otherwise events that had waited, then
         this one)."""
         body = {k: v for k, v in event.items() if k not in ("id", "ts")}  # stamped when stored
-        status, agent_id, stored = await self._append_after(
+        status, agent_id, stored, prev = await self._append_after(
             keys=[self.k.events(cid), self.k.conv(cid), self.k.bot_turns(cid), self.k.waiting(cid)],
             args=[_dumps(body), self.ttl, repr(time.time())],
         )
-        return Stored(_flushed(stored), status, agent_id)
+        return Stored(_flushed(stored), status, agent_id, prev)
 
     async def client_event_id(self, cid: str, client_id: str) -> str | None:
         return await self.r.hget(self.k.clients(cid), client_id)
@@ -630,9 +648,9 @@ class ConversationStore:
             return None
         # (the turn leaves the bot-turn index when the worker lets its lease go, after the answer
         # is out: release_bot_lease)
-        status, agent_id, ids, flushed = result
+        status, agent_id, ids, flushed, prev = result
         stored = [{"id": eid, **body} for eid, body in zip(ids, bodies, strict=True)]
-        return Stored(stored + _flushed(flushed), status, agent_id)
+        return Stored(stored + _flushed(flushed), status, agent_id, prev)
 
     # notes ------------------------------------------------------------------------
     async def add_note(self, cid: str, note: dict[str, Any]) -> None:
@@ -868,7 +886,7 @@ class ConversationStore:
     async def customer_saw(self, cid: str, seen: str) -> None:
         """The customer's page has shown every event up to `seen` (only ever moves forward)."""
         current = await self.r.hget(self.k.conv(cid), "customer_seen")
-        if not current or _stream_key(seen) > _stream_key(current):
+        if not current or stream_order(seen) > stream_order(current):
             await self.r.hset(self.k.conv(cid), "customer_seen", seen)
 
     async def customer_connected(self, cid: str, within: float, now: float | None = None) -> bool:
@@ -896,15 +914,6 @@ class ConversationStore:
 
 
 _GONE = 10**15  # the revision that syncs a conversation that no longer exists
-
-
-def _stream_key(eid: str) -> tuple[int, int]:
-    """A stream id as a sortable pair."""
-    ms, _, seq = str(eid).partition("-")
-    try:
-        return int(ms), int(seq or 0)
-    except ValueError:
-        return 0, 0
 
 
 def _next_id(eid: str) -> str | None:

@@ -200,6 +200,7 @@ class Appended:
     bot_turn_queued: bool = False
     status: str = ""
     agent_id: str = ""
+    prev: str | None = None  # the id of the event before it in the stream ('' if first; None: unknown)
 
 
 @dataclass(frozen=True)
@@ -209,3 +210,4 @@ class Stored:
     events: list[dict[str, Any]]
     status: str = ""
     agent_id: str = ""
+    prev: str | None = None  # the id of the event before the first of them ('' if none; None: unknown)
