@@ -141,7 +141,7 @@ async def stream(request: Request, ws, conversation_id: str):
                         error["client_id"] = data["client_id"][:64]
                     writer.post(error)
                     continue
-                wake.set()
+                # (the message itself was offered to this socket as it was stored: `deliver`)
                 writer.post(ack)
             elif kind == "typing":
                 now = time.monotonic()

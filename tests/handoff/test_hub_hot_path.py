@@ -53,9 +53,7 @@ def _xranges(redis_server) -> int:
     return 0
 
 
-async def test_live_events_follow_the_last_sent_without_reading_the_stream(
-    running, make_hub, redis_server
-):
+async def test_live_events_follow_the_last_sent_without_reading_the_stream(running, make_hub, redis_server):
     """An event carries the id of the one before it: a socket that has sent exactly up to there
     sends it at once (local events first, the same event through pub/sub ignored), so agents'
     replies and the bot's answers reach the customer without an XRANGE each; in order, once,
