@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -75,15 +76,22 @@ class Customers:
                     "invalid_payload", "payload must be one of the buttons of the latest bot message"
                 )
             text = text or str(button.get("title") or payload)
-        wait = await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute)
+        # the rate limit and, in bot mode, the bot turn's index entry at once (both are shared keys;
+        # an entry for a message refused here has no turn and is dropped by the sweep)
+        mark = ""
+        if conv.status == "bot":
+            wait, mark = await asyncio.gather(
+                self.limits.hit("msg", cid, self.settings.rate_messages_per_minute),
+                self.convs.index_bot_turn(cid),
+            )
+        else:
+            wait = await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute)
         if wait is not None:
             raise RateLimited("too many messages; slow down a little", wait)
         event = {"type": "message", "from": "customer", "text": text, "client_id": client_id}
         turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
         # the pending bot turn is recorded atomically with the message (if in bot mode then)
-        appended = await self.convs.append(
-            cid, event, client_id, bot_turn=turn, index_turn=conv.status == "bot"
-        )
+        appended = await self.convs.append(cid, event, client_id, bot_turn=turn, bot_mark=mark)
         if appended.bot_turn_queued:
             self.bot.wake(cid)  # the turn is durable now: its worker starts while we publish
         if appended.new:

@@ -487,20 +487,16 @@ class ConversationStore:
         event: dict[str, Any],
         client_id: str | None = None,
         bot_turn: dict[str, Any] | None = None,
-        index_turn: bool = True,
+        bot_mark: str | None = None,
     ) -> Appended:
         """XADD the event (once per client_id). With `bot_turn`, a pending bot turn is recorded in
-        the same step if the conversation is in bot mode; `index_turn` False when the caller saw
-        it out of bot mode just before (no entry in the bot-turn index for a turn that will almost
-        surely not be queued; if it is, the process that queued it answers it)."""
+        the same step if the conversation is in bot mode, indexed first (`index_bot_turn`) unless
+        the caller did it and passes its `bot_mark`."""
         body = _body(event)
         now = time.time()
         mark = ""
-        if bot_turn and index_turn:
-            # indexed before it exists, so that a process dying right after storing it leaves a
-            # turn the sweeper finds; an entry for a turn that was not queued is dropped later
-            mark = repr(now)
-            await self.r.zadd(self.k.bot_pending(), {cid: now})
+        if bot_turn:
+            mark = bot_mark if bot_mark is not None else await self.index_bot_turn(cid, now)
         eid, new, queued, status, agent_id, prev = await self._append(
             keys=[self.k.events(cid), self.k.conv(cid), self.k.clients(cid), self.k.bot_turns(cid)],
             args=[
@@ -522,6 +518,14 @@ class ConversationStore:
             agent_id,
             prev if new else None,
         )
+
+    async def index_bot_turn(self, cid: str, now: float | None = None) -> str:
+        """Index a bot turn about to be stored (`bot:pending`), before it exists, so that a process
+        dying right after storing it leaves a turn the sweeper finds (an entry for a turn that was
+        not queued is dropped later); returns the mark to store it with ('' to store none)."""
+        now = time.time() if now is None else now
+        await self.r.zadd(self.k.bot_pending(), {cid: now})
+        return repr(now)
 
     async def append_after_bot_turn(self, cid: str, event: dict[str, Any]) -> Stored:
         """Store an event now, or, while a bot turn is pending, right after the bot's answer.
