@@ -39,28 +39,23 @@ class Sweeper:
 
     async def sweep(self) -> None:
         """One pass: repair the indexes, re-queue and drain, then take over bot turns whose process
-        died, then tickets and e-mail."""
-        try:
-            await self.repair_indexes()
-        except Exception:
-            log.warning("index repair failed", exc_info=True)
-        try:
-            await self.router.requeue_absent()
-        except Exception:
-            log.warning("sweep failed", exc_info=True)
-        try:
-            await self.bot.take_over_orphans()
-        except Exception:
-            log.warning("bot turn sweep failed", exc_info=True)
-        try:
-            await self.router.flag_overdue_tickets()
-        except Exception:
-            log.warning("overdue ticket sweep failed", exc_info=True)
-        try:
-            await self.mailer.check_replies()
-            await self.mailer.send_due()
-        except Exception:
-            log.warning("mail sweep failed", exc_info=True)
+        died, then tickets and e-mail; a step that fails is logged and the next one still runs."""
+        steps = [
+            ("index repair", self.repair_indexes),
+            ("re-queue and drain", self.router.requeue_absent),
+            ("bot turn sweep", self.bot.take_over_orphans),
+            ("overdue ticket sweep", self.router.flag_overdue_tickets),
+            ("mail sweep", self._mail),
+        ]
+        for name, step in steps:
+            try:
+                await step()
+            except Exception:
+                log.warning("%s failed", name, exc_info=True)
+
+    async def _mail(self) -> None:
+        await self.mailer.check_replies()
+        await self.mailer.send_due()
 
     async def repair_indexes(self) -> int:
         """Sync again the transitions a dead process left in the journal, and drop from agents'

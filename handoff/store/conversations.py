@@ -233,20 +233,19 @@ return 1
 SYNC = """
 local cid, rev, st = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local applied = tonumber(redis.call('GET', KEYS[3]) or '-1')
+-- in list `key` (at `score`) only while the status is `wanted`; a conversation parked before scores
+-- were kept in its state (score '') keeps its place as it is
+local function place(key, wanted, score)
+  if st ~= wanted then
+    redis.call('ZREM', key, cid)
+  elseif score ~= '' then
+    redis.call('ZADD', key, score, cid)
+    redis.call('EXPIRE', key, ARGV[7])
+  end
+end
 if rev >= applied then
-  -- (a conversation parked before scores were kept in its state keeps its place as it is)
-  if st ~= 'queued' then
-    redis.call('ZREM', KEYS[1], cid)
-  elseif ARGV[5] ~= '' then
-    redis.call('ZADD', KEYS[1], ARGV[5], cid)
-    redis.call('EXPIRE', KEYS[1], ARGV[7])
-  end
-  if st ~= 'offline' then
-    redis.call('ZREM', KEYS[2], cid)
-  elseif ARGV[6] ~= '' then
-    redis.call('ZADD', KEYS[2], ARGV[6], cid)
-    redis.call('EXPIRE', KEYS[2], ARGV[7])
-  end
+  place(KEYS[1], 'queued', ARGV[5])
+  place(KEYS[2], 'offline', ARGV[6])
   local holds = st == 'assigned' and ARGV[4] ~= ''
   if holds then
     redis.call('SADD', KEYS[5], cid)

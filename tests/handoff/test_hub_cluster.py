@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -18,11 +17,10 @@ import pytest
 
 from handoff.redis_url import RedisURLError, key_prefix, parse
 from tests.handoff.helpers import INTERNAL_TOKEN, SECRET, ws_connect, ws_recv
-from tests.support.hub_process import REPO_ROOT, HubProcess
+from tests.support.hub_process import HubProcess, run_handoff
 from tests.support.redis_cluster import RedisCluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PYTHON = str(REPO_ROOT / ".venv" / "hub" / "bin" / "python")
 CONVERSATIONS = 6
 MESSAGES = 4  # customer messages per conversation before the hand-off, alternating processes
 
@@ -58,30 +56,9 @@ def test_redis_url_forms():
             parse(bad)
 
 
-def test_serve_refuses_a_bad_redis_url(fake_rasa):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "REDIS_URL": "redis+cluster://127.0.0.1",
-        "RASA_URL": fake_rasa.url,
-        "HUB_SECRET": SECRET,
-        "HUB_INTERNAL_TOKEN": INTERNAL_TOKEN,
-    }
-    result = subprocess.run(
-        [PYTHON, "-m", "handoff"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 2
-    assert "'127.0.0.1' is not host:port" in result.stderr
-
-
-async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fake_rasa):
-    env = {
-        "REDIS_URL": cluster.url,
+def _hub_env(fake_rasa, **extra: str) -> dict[str, str]:
+    """A hub process's environment (REDIS_URL and the rest in `extra`)."""
+    return {
         "RASA_URL": fake_rasa.url,
         "RASA_TIMEOUT": "5",
         "HUB_INTERNAL_TOKEN": INTERNAL_TOKEN,
@@ -89,18 +66,24 @@ async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fa
         "SPORTELLO_DOMAIN": str(FIXTURES / "domain.yml"),
         "HUB_LOG_LEVEL": "WARNING",
         "HUB_WELCOME": "0",
-        "DEMO_AGENT_PASSWORD": "sportello-demo",
-        "HUB_RATE_CONVERSATIONS_PER_MINUTE": "100",  # every test customer comes from 127.0.0.1
+        **extra,
     }
-    seeded = subprocess.run(
-        [PYTHON, "-m", "handoff", "agents", "seed-demo"],
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+
+
+def test_serve_refuses_a_bad_redis_url(fake_rasa):
+    result = run_handoff(_hub_env(fake_rasa, REDIS_URL="redis+cluster://127.0.0.1"), timeout=30)
+    assert result.returncode == 2
+    assert "'127.0.0.1' is not host:port" in result.stderr
+
+
+async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fake_rasa):
+    env = _hub_env(
+        fake_rasa,
+        REDIS_URL=cluster.url,
+        DEMO_AGENT_PASSWORD="sportello-demo",
+        HUB_RATE_CONVERSATIONS_PER_MINUTE="100",  # every test customer comes from 127.0.0.1
     )
+    seeded = run_handoff(env, "agents", "seed-demo")
     assert seeded.returncode == 0, seeded.stderr
     # the bot answers each message with its own words; "persona" asks for the hand-off
     fake_rasa.on_message = lambda body: [{"text": "bot: " + body["message"]}]
@@ -218,15 +201,7 @@ async def test_two_hubs_on_a_cluster_alternate_nothing_lost_or_twice(cluster, fa
 async def test_hub_behind_sentinel_follows_a_fail_over(fake_rasa):
     from tests.support.redis_sentinel import RedisSentinel
 
-    env = {
-        "RASA_URL": fake_rasa.url,
-        "RASA_TIMEOUT": "5",
-        "HUB_INTERNAL_TOKEN": INTERNAL_TOKEN,
-        "HUB_SECRET": SECRET,
-        "SPORTELLO_DOMAIN": str(FIXTURES / "domain.yml"),
-        "HUB_LOG_LEVEL": "WARNING",
-        "HUB_WELCOME": "0",
-    }
+    env = _hub_env(fake_rasa)
     fake_rasa.on_message = lambda body: [{"text": "bot: " + body["message"]}]
     with RedisSentinel() as group, HubProcess({**env, "REDIS_URL": group.url}) as hub:
         async with httpx.AsyncClient(base_url=hub.url, timeout=15) as http:

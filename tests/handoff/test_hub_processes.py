@@ -13,10 +13,9 @@ import httpx
 import pytest
 
 from tests.handoff.helpers import INTERNAL_TOKEN, SECRET, ws_connect, ws_recv
-from tests.support.hub_process import REPO_ROOT, HubProcess
+from tests.support.hub_process import HubProcess, run_handoff
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PYTHON = str(REPO_ROOT / ".venv" / "hub" / "bin" / "python")
 
 
 @pytest.fixture
@@ -35,16 +34,7 @@ def hub_env(redis_server, fake_rasa):
 
 
 def cli(env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [PYTHON, "-m", "handoff", "agents", *args],
-        cwd=REPO_ROOT,
-        env={"PATH": "/usr/bin:/bin", **env},
-        input=stdin,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return run_handoff(env, "agents", *args, stdin=stdin, timeout=30)
 
 
 def test_agents_cli(hub_env):
@@ -121,16 +111,7 @@ def test_agents_cli(hub_env):
 
 
 def test_serve_refuses_bad_configuration(hub_env):
-    env = {"PATH": "/usr/bin:/bin", **hub_env, "HUB_SECRET": "short"}
-    result = subprocess.run(
-        [PYTHON, "-m", "handoff"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run_handoff({**hub_env, "HUB_SECRET": "short"}, timeout=30)
     assert result.returncode == 2
     assert "HUB_SECRET must be at least 32 characters" in result.stderr
 

@@ -18,6 +18,24 @@ from pathlib import Path
 from tools.processes import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PYTHON = str(REPO_ROOT / ".venv" / "hub" / "bin" / "python")
+
+
+def run_handoff(
+    env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """`python -m handoff …` run to its end (serve refusing a configuration, the agents CLI), with
+    only `env` and a minimal PATH; output captured as text."""
+    return subprocess.run(
+        [PYTHON, "-m", "handoff", *args],
+        cwd=REPO_ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 class HubProcess:
