@@ -34,7 +34,8 @@ from typing import Any, Optional
 
 import yaml
 
-from bot.responses import FORMAL, REGISTER_SLOT, conditions
+from sportello.problems import registry
+from sportello.responses import FORMAL, REGISTER_SLOT, conditions
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -621,14 +622,40 @@ def code_facts(repo: Path = ROOT) -> CodeFacts:
     return facts
 
 
+# --- responses said by code (not by a rule or a story) ------------------------------------------
+
+
+def names_in_code(policies: Optional[Iterable[str]] = None) -> set[str]:
+    """Response names (``utter_…``) that appear literally, or as an f-string prefix, in code, and
+    the policy responses of the problem registry (action_start_case says them): ``policies`` when
+    given (the content root's bot/problems.yml), else the repository's registry."""
+    if policies is None:
+        policies = {p.policy for p in registry().problems if p.policy}
+    names: set[str] = set(policies)
+    for folder in ("bot/actions", "handoff"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names.update(re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8")))
+    return names
+
+
+def explained(response: str, code_names: set[str], form_slots: set[str]) -> bool:
+    """True when something other than a rule or story is shown to say ``response``."""
+    if response.startswith("utter_ask_") and response[len("utter_ask_") :] in form_slots:
+        return True
+    if response.startswith("utter_canned_"):
+        return True
+    if response in code_names:
+        return True
+    # f"utter_ack_{problem}" and the like: a prefix in code that ends with "_"
+    return any(name.endswith("_") and response.startswith(name) for name in code_names)
+
+
 # --- the checks ----------------------------------------------------------------------------------
 
 
 def check_responses(content: Content, domain: Domain, code: CodeFacts) -> list[Problem]:
     """Every response used is defined; every response defined is used (by a rule or a story, or
     explained by bot/validate.py: said by an action, a form, the hub, the console, a policy)."""
-    from bot.validate import explained, names_in_code
-
     defined = set(domain.responses)
     problems: list[Problem] = []
 

@@ -1,4 +1,4 @@
-"""Rasa's response generator with Sportello's variation rule (bot/responses.py: the most specific
+"""Rasa's response generator with Sportello's variation rule (sportello/responses.py: the most specific
 matching variation wins), so a formal, frustrated customer gets the formal, frustrated sentence.
 
 Enabled in endpoints.yml (`nlg: type: bot.nlg.SportelloNLG`). It is a TemplatedNaturalLanguageGenerator,
@@ -14,8 +14,8 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.responses import select
-from bot.shop import facts
+from sportello.responses import select
+from sportello.shop import facts
 
 
 class SportelloNLG(TemplatedNaturalLanguageGenerator):

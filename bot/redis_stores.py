@@ -2,7 +2,7 @@
 
 Rasa 3.6's own `type: redis` stores connect to one host only; these are the same stores (same keys,
 same serialisation: Rasa's RedisTrackerStore and RedisLockStore) with the client chosen from the URL
-(handoff/redis_url.py: `redis://`, `redis+cluster://`, `redis+sentinel://`). Each key they use is a
+(sportello/redis_url.py: `redis://`, `redis+cluster://`, `redis+sentinel://`). Each key they use is a
 single key (a tracker, a lock), so on a cluster they spread over every master. endpoints.yml names
 them:
 
@@ -23,7 +23,7 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
-from handoff.redis_url import sync_client
+from sportello.redis_url import sync_client
 
 
 class TrackerStore(RedisTrackerStore):

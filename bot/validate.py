@@ -34,7 +34,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
@@ -49,33 +49,6 @@ UNKNOWN_RESPONSE = re.compile(
 # Rasa logs (rather than warns) what these checks find; the editor reads it in words.
 LOGGED = {"verify_story_structure": "storie o regole in conflitto (dopo gli stessi passi fanno cose diverse)"}
 REPEATED_EXAMPLE = re.compile(r"The example '(.*)' was found labeled with multiple different intents", re.S)
-
-
-def names_in_code(policies: Optional[Iterable[str]] = None) -> set[str]:
-    """Response names (``utter_…``) that appear literally, or as an f-string prefix, in code, and
-    the policy responses of the problem registry (action_start_case says them): ``policies`` when
-    given (the content root's bot/problems.yml), else the repository's registry."""
-    if policies is None:
-        from bot.problems import registry
-
-        policies = {p.policy for p in registry().problems if p.policy}
-    names: set[str] = set(policies)
-    for folder in ("bot/actions", "handoff"):
-        for path in (ROOT / folder).rglob("*.py"):
-            names.update(re.findall(r"utter_[a-z0-9_]+", path.read_text(encoding="utf-8")))
-    return names
-
-
-def explained(response: str, code_names: set[str], form_slots: set[str]) -> bool:
-    """True when something other than a rule or story is shown to say ``response``."""
-    if response.startswith("utter_ask_") and response[len("utter_ask_") :] in form_slots:
-        return True
-    if response.startswith("utter_canned_"):
-        return True
-    if response in code_names:
-        return True
-    # f"utter_ack_{problem}" and the like: a prefix in code that ends with "_"
-    return any(name.endswith("_") and response.startswith(name) for name in code_names)
 
 
 class _Records(logging.Handler):
@@ -133,7 +106,7 @@ def _rasa_validation(root: Path, report: Any) -> tuple[list[Any], int, int]:
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
-    from bot.content_checks import Problem, _problem_types, norm, read_content
+    from bot.content_checks import Problem, _problem_types, explained, names_in_code, norm, read_content
 
     def load() -> Validator:
         importer = TrainingDataImporter.load_from_config(

@@ -17,7 +17,7 @@ DEMO_AGENTS = (
 
 
 def _redis(settings: Settings):
-    from handoff.redis_url import async_client
+    from sportello.redis_url import async_client
 
     return async_client(settings.redis_url, decode_responses=True)
 

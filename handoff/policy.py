@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from bot.problems import Registry
+from sportello.problems import Registry
 
 REASONS = (
     "request_human",

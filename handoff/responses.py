@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from bot.responses import select
-from bot.shop import facts
+from sportello.responses import select
+from sportello.shop import facts
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CANNED_PREFIX = "utter_canned_"
@@ -93,7 +93,7 @@ class Responses:
 
     def _candidates(self, name: str, slots: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The variations that fit the conversation (`slots`: register, mood…), by the rule the bot
-        uses too: the most specific matching condition wins (bot/responses.py)."""
+        uses too: the most specific matching condition wins (sportello/responses.py)."""
         return [
             v for v in select(self._responses.get(name, []), slots or {}) if isinstance(v.get("text"), str)
         ]

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from handoff.hours import BusinessHours
-from handoff.redis_url import RedisURLError, key_prefix
+from sportello.env import Env, EnvError
+from sportello.redis_url import RedisURLError, key_prefix
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class SettingsError(ValueError):
+class SettingsError(EnvError):
     """A setting is missing or has a value the hub cannot use."""
 
 
@@ -25,23 +25,6 @@ def strong(name: str, value: str, length: int, distinct: int) -> None:
             f"{name} must be at least {length} characters with at least {distinct} different ones "
             "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
-
-
-def _parse_duration(name: str, raw: str) -> float:
-    """Parse seconds, or a number with a unit suffix: 30s, 15m, 12h, 2d."""
-    text = raw.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    factor = 1
-    if text and text[-1] in units:
-        factor = units[text[-1]]
-        text = text[:-1]
-    try:
-        value = float(text) * factor
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a duration (e.g. 30, 15m, 12h, 2d)") from None
-    if value <= 0:
-        raise SettingsError(f"{name}={raw!r} must be greater than zero")
-    return value
 
 
 @dataclass(frozen=True)
@@ -124,76 +107,32 @@ class Settings:
 
         `require_secrets=False` is for the agents CLI, which only needs Redis.
         """
-        env = os.environ if env is None else env
-
-        def get(name: str, default: str | None = None) -> str | None:
-            value = env.get(name)
-            if value is None or value.strip() == "":
-                return default
-            return value.strip()
+        e = Env(env, SettingsError)
 
         def required(name: str) -> str:
-            value = get(name)
-            if not value and not require_secrets:
-                return "-" * 32
-            if not value:
-                raise SettingsError(f"{name} is required (set it in the environment)")
-            return value
+            return e.required(name) if require_secrets else (e.get(name) or "-" * 32)
 
-        def integer(name: str, default: int, minimum: int = 1) -> int:
-            raw = get(name)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r} is not an integer") from None
-            if value < minimum:
-                raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
-            return value
-
-        def duration(name: str, default: float) -> float:
-            raw = get(name)
-            return default if raw is None else _parse_duration(name, raw)
-
-        def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
-            value = get(name, default)
-            if not value.startswith(tuple(s + "://" for s in schemes)):
-                raise SettingsError(f"{name}={value!r} must start with one of {', '.join(schemes)}://")
-            return value.rstrip("/")
-
-        def path(name: str, default: Path) -> Path:
-            raw = get(name)
-            return default if raw is None else Path(raw).expanduser().resolve()
-
-        timezone = get("HUB_TIMEZONE", "Europe/Rome")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"HUB_TIMEZONE={timezone!r} is not a known time zone") from None
-
-        raw_hours = get("BUSINESS_HOURS")
+        timezone = e.timezone("HUB_TIMEZONE")
+        raw_hours = e.get("BUSINESS_HOURS")
         try:
             hours = BusinessHours.parse(raw_hours) if raw_hours else BusinessHours.always()
         except ValueError as exc:
             raise SettingsError(f"BUSINESS_HOURS: {exc}") from None
 
-        amber, red = duration("HUB_REPLY_AMBER_SECONDS", 60.0), duration("HUB_REPLY_RED_SECONDS", 180.0)
+        amber, red = e.duration("HUB_REPLY_AMBER_SECONDS", 60.0), e.duration("HUB_REPLY_RED_SECONDS", 180.0)
         if red <= amber:
             raise SettingsError(
                 f"HUB_REPLY_RED_SECONDS={red:g} must be longer than HUB_REPLY_AMBER_SECONDS={amber:g}"
             )
 
-        smtp_tls = (get("SMTP_TLS", "starttls") or "starttls").lower()
-        if smtp_tls not in ("none", "starttls", "tls"):
-            raise SettingsError(f"SMTP_TLS={smtp_tls!r} must be none, starttls or tls")
-        public_url = get("HUB_PUBLIC_URL", "") or ""
+        smtp_tls = e.choice("SMTP_TLS", "starttls", ("none", "starttls", "tls"))
+        public_url = e.text("HUB_PUBLIC_URL")
         if public_url and not public_url.startswith(("http://", "https://")):
             raise SettingsError(f"HUB_PUBLIC_URL={public_url!r} must start with http:// or https://")
-        mail_from = get("MAIL_FROM", "Casa Sportello <assistenza@sportello.example>") or ""
+        mail_from = e.text("MAIL_FROM", "Casa Sportello <assistenza@sportello.example>")
         if "@" not in mail_from:
             raise SettingsError(f"MAIL_FROM={mail_from!r} is not an e-mail address")
-        dev_mailbox = get("HUB_DEV_MAILBOX")
+        dev_mailbox = e.get("HUB_DEV_MAILBOX")
 
         secret = required("HUB_SECRET")
         internal_token = required("HUB_INTERNAL_TOKEN")
@@ -201,82 +140,66 @@ class Settings:
             strong("HUB_SECRET", secret, 32, 12)
             strong("HUB_INTERNAL_TOKEN", internal_token, 24, 10)
 
-        retention_raw = get("RETENTION_DAYS")
-        retention = 30.0
-        if retention_raw is not None:
-            try:
-                retention = float(retention_raw)
-            except ValueError:
-                raise SettingsError(f"RETENTION_DAYS={retention_raw!r} is not a number") from None
-            if retention <= 0:
-                raise SettingsError("RETENTION_DAYS must be greater than zero")
-
-        redis_url = (get("REDIS_URL", "redis://127.0.0.1:6379/0") or "").rstrip("/")
+        redis_url = e.text("REDIS_URL", "redis://127.0.0.1:6379/0").rstrip("/")
         try:
-            # on a Redis Cluster the hub's keys carry one hash tag (handoff/redis_url.py)
-            prefix = key_prefix(get("HUB_KEY_PREFIX", "sportello:") or "sportello:", redis_url)
+            # on a Redis Cluster the hub's keys carry one hash tag (sportello/redis_url.py)
+            prefix = key_prefix(e.text("HUB_KEY_PREFIX", "sportello:"), redis_url)
         except RedisURLError as exc:
             raise SettingsError(str(exc)) from None
-        origins_raw = get("HUB_ALLOWED_ORIGINS", "*")
-        origins = tuple(o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip())
-
-        access = (get("HUB_ACCESS_LOG", "0") or "0").lower() in (
-            "1",
-            "true",
-            "yes",
-            "on",
+        origins = tuple(
+            o.strip().rstrip("/") for o in e.text("HUB_ALLOWED_ORIGINS", "*").split(",") if o.strip()
         )
 
         return cls(
             internal_token=internal_token,
             secret=secret,
-            host=get("HUB_HOST", "127.0.0.1"),
-            port=integer("HUB_PORT", 8080, minimum=0),
+            host=e.text("HUB_HOST", "127.0.0.1"),
+            port=e.integer("HUB_PORT", 8080, minimum=0),
             redis_url=redis_url,
-            rasa_url=url("RASA_URL", "http://127.0.0.1:5005", ("http", "https")),
-            rasa_token=get("RASA_TOKEN", "") or "",
-            rasa_timeout=duration("RASA_TIMEOUT", 15.0),
-            agent_token_ttl=duration("AGENT_TOKEN_TTL", 12 * 3600),
+            rasa_url=e.url("RASA_URL", "http://127.0.0.1:5005"),
+            rasa_token=e.text("RASA_TOKEN"),
+            rasa_timeout=e.duration("RASA_TIMEOUT", 15.0),
+            agent_token_ttl=e.duration("AGENT_TOKEN_TTL", 12 * 3600),
             business_hours=hours,
             timezone=timezone,
-            retention_days=retention,
+            retention_days=e.number("RETENTION_DAYS", 30.0),
             key_prefix=prefix,
-            heartbeat_timeout=duration("HUB_HEARTBEAT_TIMEOUT", 45.0),
-            agent_recheck_seconds=duration("HUB_AGENT_RECHECK_SECONDS", 5.0),
-            grace_seconds=duration("HUB_GRACE_SECONDS", 120.0),
-            sweep_interval=duration("HUB_SWEEP_INTERVAL", 2.0),
-            bot_lease_seconds=duration("HUB_BOT_LEASE", 10.0),
-            rate_conversations_per_minute=integer("HUB_RATE_CONVERSATIONS_PER_MINUTE", 20),
-            rate_messages_per_minute=integer("HUB_RATE_MESSAGES_PER_MINUTE", 30),
-            rate_logins_per_minute=integer("HUB_RATE_LOGINS_PER_MINUTE", 10),
-            rate_logins_per_ip_per_minute=integer("HUB_RATE_LOGINS_PER_IP_PER_MINUTE", 20),
-            rate_logins_global_per_minute=integer("HUB_RATE_LOGINS_GLOBAL_PER_MINUTE", 120),
-            max_message_length=integer("HUB_MAX_MESSAGE_LENGTH", 2000),
-            ws_max_size=integer("HUB_WS_MAX_SIZE", 16 * 1024, minimum=1024),
-            ws_ping_interval=duration("HUB_WS_PING_INTERVAL", 20.0),
-            ws_ping_timeout=duration("HUB_WS_PING_TIMEOUT", 20.0),
-            request_timeout=duration("HUB_REQUEST_TIMEOUT", 30.0),
-            domain_path=path("SPORTELLO_DOMAIN", REPO_ROOT / "domain.yml"),
-            problems_path=path("SPORTELLO_PROBLEMS", REPO_ROOT / "bot" / "problems.yml"),
-            widget_dir=path("HUB_WIDGET_DIR", REPO_ROOT / "widget"),
-            static_dir=path("HUB_STATIC_DIR", REPO_ROOT / "handoff" / "static"),
+            heartbeat_timeout=e.duration("HUB_HEARTBEAT_TIMEOUT", 45.0),
+            agent_recheck_seconds=e.duration("HUB_AGENT_RECHECK_SECONDS", 5.0),
+            grace_seconds=e.duration("HUB_GRACE_SECONDS", 120.0),
+            sweep_interval=e.duration("HUB_SWEEP_INTERVAL", 2.0),
+            bot_lease_seconds=e.duration("HUB_BOT_LEASE", 10.0),
+            rate_conversations_per_minute=e.integer("HUB_RATE_CONVERSATIONS_PER_MINUTE", 20),
+            rate_messages_per_minute=e.integer("HUB_RATE_MESSAGES_PER_MINUTE", 30),
+            rate_logins_per_minute=e.integer("HUB_RATE_LOGINS_PER_MINUTE", 10),
+            rate_logins_per_ip_per_minute=e.integer("HUB_RATE_LOGINS_PER_IP_PER_MINUTE", 20),
+            rate_logins_global_per_minute=e.integer("HUB_RATE_LOGINS_GLOBAL_PER_MINUTE", 120),
+            max_message_length=e.integer("HUB_MAX_MESSAGE_LENGTH", 2000),
+            ws_max_size=e.integer("HUB_WS_MAX_SIZE", 16 * 1024, minimum=1024),
+            ws_ping_interval=e.duration("HUB_WS_PING_INTERVAL", 20.0),
+            ws_ping_timeout=e.duration("HUB_WS_PING_TIMEOUT", 20.0),
+            request_timeout=e.duration("HUB_REQUEST_TIMEOUT", 30.0),
+            domain_path=e.path("SPORTELLO_DOMAIN", REPO_ROOT / "domain.yml"),
+            problems_path=e.path("SPORTELLO_PROBLEMS", REPO_ROOT / "bot" / "problems.yml"),
+            widget_dir=e.path("HUB_WIDGET_DIR", REPO_ROOT / "widget"),
+            static_dir=e.path("HUB_STATIC_DIR", REPO_ROOT / "handoff" / "static"),
             allowed_origins=origins or ("*",),
-            default_handling_seconds=duration("HUB_DEFAULT_HANDLING_SECONDS", 300.0),
-            access_log=access,
-            canned_path=path("HUB_CANNED_FILE", REPO_ROOT / "handoff" / "canned.yml"),
-            welcome=(get("HUB_WELCOME", "1") or "1").lower() not in ("0", "false", "no", "off"),
+            default_handling_seconds=e.duration("HUB_DEFAULT_HANDLING_SECONDS", 300.0),
+            access_log=e.boolean("HUB_ACCESS_LOG", False),
+            canned_path=e.path("HUB_CANNED_FILE", REPO_ROOT / "handoff" / "canned.yml"),
+            welcome=e.boolean("HUB_WELCOME", True),
             reply_amber_seconds=amber,
             reply_red_seconds=red,
-            smtp_host=get("SMTP_HOST", "") or "",
-            smtp_port=integer("SMTP_PORT", 465 if smtp_tls == "tls" else 587),
+            smtp_host=e.text("SMTP_HOST"),
+            smtp_port=e.integer("SMTP_PORT", 465 if smtp_tls == "tls" else 587),
             smtp_tls=smtp_tls,
-            smtp_user=get("SMTP_USER", "") or "",
-            smtp_password=get("SMTP_PASSWORD", "") or "",
+            smtp_user=e.text("SMTP_USER"),
+            smtp_password=e.text("SMTP_PASSWORD"),
             mail_from=mail_from,
             public_url=public_url.rstrip("/"),
-            mail_link_ttl=duration("MAIL_LINK_TTL", 14 * 86400),
-            mail_reply_delay=duration("MAIL_REPLY_DELAY", 60.0),
+            mail_link_ttl=e.duration("MAIL_LINK_TTL", 14 * 86400),
+            mail_reply_delay=e.duration("MAIL_REPLY_DELAY", 60.0),
             dev_mailbox=Path(dev_mailbox).expanduser().resolve() if dev_mailbox else None,
-            ticket_promise_seconds=duration("HUB_TICKET_PROMISE", 24 * 3600),
-            wait_offer_minutes=integer("HUB_WAIT_OFFER_MINUTES", 3),
+            ticket_promise_seconds=e.duration("HUB_TICKET_PROMISE", 24 * 3600),
+            wait_offer_minutes=e.integer("HUB_WAIT_OFFER_MINUTES", 3),
         )

@@ -17,8 +17,8 @@ from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.handoff import perform_handoff
 from bot.actions.orders import NO_ORDER_NUMBER, check_order_number
 from bot.actions.tracker import latest_entity_values, latest_intent, noted
-from bot.patterns import extract_email
-from bot.problems import FRUSTRATED, registry
+from sportello.patterns import extract_email
+from sportello.problems import FRUSTRATED, registry
 
 # A first message at least this long already tells the story: it is not asked again.
 STORY_MIN_WORDS = 8

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.cases import note_another_order
 from bot.actions.handoff import perform_handoff
 from bot.actions.tracker import user_events
-from bot.problems import FRUSTRATED
+from sportello.problems import FRUSTRATED
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"

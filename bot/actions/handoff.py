@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from bot.actions.api.hub import HubClient, HubUnavailable
 from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.tracker import latest_entity_values, latest_intent, user_events
-from bot.patterns import extract_order_number
-from bot.problems import FRUSTRATED
+from sportello.patterns import extract_order_number
+from sportello.problems import FRUSTRATED
 
 logger = logging.getLogger(__name__)
 

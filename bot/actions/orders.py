@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.tracker import latest_intent, noted
-from bot.patterns import extract_order_number
+from sportello.patterns import extract_order_number
 
 NO_ORDER_NUMBER = "-"
 MAX_ORDER_ATTEMPTS = 2

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.api.hub import HubClient, HubUnavailable
 from bot.actions.handoff import perform_handoff
 from bot.actions.tracker import user_events
-from bot.patterns import extract_email, extract_order_number
+from sportello.patterns import extract_email, extract_order_number
 
 TICKET = re.compile(r"(?<![A-Za-z0-9])([Tt](?=[A-Za-z0-9]{0,7}[0-9])[A-Za-z0-9]{8})(?![A-Za-z0-9])")
 NO_TICKET = "-"

@@ -34,7 +34,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.problems import registry
+from sportello.problems import registry
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "support_cues.yml"
 DEFAULT_FOREIGN = Path(__file__).resolve().parent / "foreign_words.yml"

@@ -24,7 +24,7 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.problems import FRUSTRATED
+from sportello.problems import FRUSTRATED
 
 MOOD_ENTITY = "mood"
 OUTPUT_PROPERTY = "frustration"

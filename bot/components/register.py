@@ -32,7 +32,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.responses import FORMAL, INFORMAL
+from sportello.responses import FORMAL, INFORMAL
 
 REGISTER_ENTITY = "register"
 OUTPUT_PROPERTY = "register"

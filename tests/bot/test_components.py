@@ -168,7 +168,7 @@ def test_every_support_training_example_carries_a_support_cue():
     from pathlib import Path
 
     from bot.components.domain_guard import load_stems, support_cue
-    from bot.problems import registry
+    from sportello.problems import registry
     from tests.bot.test_nlu import examples, plain
 
     root = Path(__file__).resolve().parents[2]

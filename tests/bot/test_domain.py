@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.problems import registry
+from sportello.problems import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -99,7 +99,7 @@ def test_numbers_agree_with_their_nouns():
 def test_policy_facts_have_one_source_for_the_bot_and_the_agents():
     """The refund time the bot explains and the one an agent's canned reply promises are the same
     fact of bot/shop.yml, not two numbers that can drift apart ("entro 14 giorni" vs "5-10")."""
-    from bot.shop import facts
+    from sportello.shop import facts
 
     shop = facts()
     for name in ("utter_policy_refund", "utter_canned_refund"):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.actions.cases import SOLVERS
-from bot.problems import FRUSTRATED, RegistryError, parse, registry
+from sportello.problems import FRUSTRATED, RegistryError, parse, registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -290,7 +290,7 @@ async def test_agent_gender_is_validated(running):
 
 async def test_views_carry_the_labels_of_the_problem_registry(running):
     """The console never hard-codes problem or mood names: the hub sends the registry's labels."""
-    from bot.problems import registry
+    from sportello.problems import registry
 
     serena = await running.online_agent("Serena")
     conv = await running.new_conversation()

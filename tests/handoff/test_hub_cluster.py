@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handoff.redis_url import RedisURLError, key_prefix, parse
+from sportello.redis_url import RedisURLError, key_prefix, parse
 from tests.handoff.helpers import INTERNAL_TOKEN, SECRET, ws_connect, ws_recv
 from tests.support.hub_process import HubProcess, run_handoff
 from tests.support.redis_cluster import RedisCluster

@@ -14,7 +14,7 @@ REPO_DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 
 
 def test_the_most_specific_variation_fits_and_the_shop_s_facts_fill_in():
-    from bot.shop import facts
+    from sportello.shop import facts
 
     responses = Responses(
         {

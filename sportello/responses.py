@@ -10,7 +10,7 @@ beats `[mood: frustrated]` and `[register: formal]` for a formal, frustrated cus
 condition never has to be repeated on every other variation.
 
 Pure Python (no Rasa import): Rasa's NLG (`bot/nlg.py`), the hub (`handoff/responses.py`) and the
-checks (`bot/validate.py`) all use it.
+checks (`bot/content_checks.py`) all use it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What an order number and an e-mail address look like, written once: the bot's actions and the
 hub (which spots them in what a customer waiting for a person writes) both read them.
 
-Standard library only, like bot/problems.py, so the hub's environment can import it.
+Standard library only, like the rest of this package.
 """
 
 from __future__ import annotations

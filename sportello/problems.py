@@ -1,6 +1,6 @@
 """The registry of problem types and moods (bot/problems.yml), read by the bot, the hub and the console.
 
-Only the standard library and PyYAML: the hub (Python 3.11 environment) imports this module too, so
+Only the standard library and PyYAML (Python 3.10 and later): the bot and the hub both import it, so
 a problem type's label, skill and policy, and which mood raises the priority, are written once.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import yaml
 
-REGISTRY_FILE = Path(__file__).resolve().parent / "problems.yml"
+REGISTRY_FILE = Path(__file__).resolve().parent.parent / "bot" / "problems.yml"
 ORDER_STATUS = "order_status"
 FRUSTRATED = "frustrated"
 NEUTRAL = "neutral"

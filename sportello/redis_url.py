@@ -10,7 +10,8 @@
 
 On a cluster every key the hub's scripts touch together must sit in one hash slot: the hub's keys
 then all carry one hash tag (`cluster_prefix`: `sportello:` becomes `{sportello}:`), see
-docs/operations.md. Rasa's trackers and locks (their own keys) spread over the cluster.
+docs/operations.md. Rasa's trackers and locks (their own keys, bot/redis_stores.py) spread over the
+cluster. `make ship` (tools/ship.py) reaches the same Redis through it.
 """
 
 from __future__ import annotations

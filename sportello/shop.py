@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-SHOP_FILE = Path(__file__).resolve().parent / "shop.yml"
+SHOP_FILE = Path(__file__).resolve().parent.parent / "bot" / "shop.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
