@@ -10,7 +10,16 @@ from aiohttp.test_utils import TestServer
 
 from bot.actions.api.orders import DemoOrderStore, set_order_store
 from bot.actions.config import DEFAULT_DEMO_ORDERS
-from tests.bot.helpers import StandInHub
+from tests.bot.helpers import PINNED_TODAY, StandInHub
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch):
+    """The shop's "today" is pinned for every test (SPORTELLO_TODAY): the demo orders' dates are
+    relative (`today-12`), so what the bot says must not depend on the day the suite runs. A test
+    that needs another day sets its own; one about the real clock removes it."""
+    monkeypatch.setenv("SPORTELLO_TODAY", PINNED_TODAY.isoformat())
+    return PINNED_TODAY
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from typing import Any, Optional
 
 from aiohttp import web
@@ -11,6 +12,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 DOMAIN: dict[str, Any] = {}
+
+# The day every bot test runs on (tests/bot/conftest.py pins SPORTELLO_TODAY to it): the demo order
+# 2345678 was delivered `today-12`, i.e. on 12/11.
+PINNED_TODAY = date(2026, 11, 24)
 
 
 def make_tracker(

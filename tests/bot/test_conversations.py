@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# loads the trained model (TensorFlow): `make test-dates` runs the rest of the suite at other dates
+pytestmark = pytest.mark.model
+
 ROOT = Path(__file__).resolve().parents[2]
 # `make ship` runs these on a candidate model (tools/ship.py)
 MODEL = Path(os.environ.get("SPORTELLO_MODEL") or ROOT / "bot" / "models" / "sportello.tar.gz")

@@ -14,6 +14,9 @@ import yaml
 
 from bot.validate import EXTERNAL_INTENTS
 
+# loads the trained model (TensorFlow): `make test-dates` runs the rest of the suite at other dates
+pytestmark = pytest.mark.model
+
 ROOT = Path(__file__).resolve().parents[2]
 # `make ship` runs this gate on a candidate model trained from a content folder (tools/ship.py)
 CONTENT = Path(os.environ.get("SPORTELLO_CONTENT_ROOT") or ROOT)

@@ -18,7 +18,7 @@ from bot.actions.api.orders import (
 )
 from bot.actions.config import ConfigError, Settings
 from bot.actions.orders import ActionCheckOrderStatus
-from bot.patterns import extract_order_number
+from sportello.patterns import extract_order_number
 from tests.bot.helpers import DOMAIN, make_tracker, responses
 
 SOFA = {
@@ -132,7 +132,9 @@ async def test_the_time_zone_of_the_shop_decides_what_today_is(monkeypatch):
 
     for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # UTC+14 and UTC-11: a day apart
         monkeypatch.setenv("SHOP_TIMEZONE", zone)
-        assert today() == datetime.now(ZoneInfo(zone)).date()
+        before = datetime.now(ZoneInfo(zone)).date()
+        found = today()
+        assert found in {before, datetime.now(ZoneInfo(zone)).date()}  # (midnight may pass meanwhile)
 
 
 async def test_demo_orders_keep_their_story_whatever_the_day(monkeypatch):

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import time
 
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, server_env
 from tools.processes import free_port
 
 
@@ -63,6 +63,7 @@ class RedisCluster:
                     "--cluster-yes",
                 ],
                 capture_output=True,
+                env=server_env(),
                 text=True,
                 timeout=timeout,
                 check=False,

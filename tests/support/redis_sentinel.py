@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, server_env
 from tools.processes import free_port
 
 SERVICE = "sportello"
@@ -57,6 +57,7 @@ class RedisSentinel:
                 [shutil.which("redis-server") or "redis-server", str(config), "--sentinel"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                env=server_env(),
             )
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:

@@ -7,6 +7,7 @@ with RedisServer() as redis:        # or: server = RedisServer(); server.start()
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,17 @@ import time
 from pathlib import Path
 
 from tools.processes import free_port, redis_argv
+
+
+def server_env() -> dict[str, str]:
+    """The environment a test's redis-server runs with: ours without libfaketime (`make test-dates`
+    runs the suites at another date; Redis is a server of its own on the machine's clock — and
+    libfaketime cannot start redis-server's allocator)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "DONT_FAKE"))
+    }
 
 
 class RedisServer:
@@ -37,6 +49,7 @@ class RedisServer:
             [*redis_argv(self.executable, self.port, self.dir, self.appendonly), *self.extra],
             stdout=subprocess.PIPE,  # redis-server logs (warnings only) to stdout
             stderr=subprocess.STDOUT,
+            env=server_env(),
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
