@@ -18,16 +18,18 @@ from sanic.exceptions import MethodNotAllowed, SanicException
 from sanic.response import empty
 from sanic.response import json as json_response
 
-from bot import problems
-from handoff import redact, redis_url, validation
+from handoff import redact, validation
 from handoff.blueprints import agent, customer, devmail, health, internal, static
 from handoff.blueprints.common import WS_NOT_FOUND, WS_UNAUTHORIZED, bearer
+from handoff.clock import Clock
 from handoff.errors import ClientError, NotFound, Unavailable
 from handoff.hub import Hub
 from handoff.rasa import RasaClient
 from handoff.responses import Responses, load_canned_selection
 from handoff.settings import Settings
+from handoff.states import RULES, Rules
 from handoff.tokens import TokenError
+from sportello import problems, redis_url
 
 log = logging.getLogger("handoff")
 _names = itertools.count()
@@ -65,7 +67,7 @@ REDIS_POOL_WAIT = 10.0  # seconds a command waits for a free connection before i
 
 
 def redis_client(url: str) -> Redis:
-    """The hub's Redis client (one Redis, a Cluster or Sentinel: handoff/redis_url.py): a command
+    """The hub's Redis client (one Redis, a Cluster or Sentinel: sportello/redis_url.py): a command
     that meets a dropped connection (Redis restarted, a stale pooled socket) is retried on a fresh
     one, a few times with a short back-off, before it fails. On one Redis the pool blocks when all
     its connections are busy (a burst of 1,000 live conversations) instead of refusing the next
@@ -83,8 +85,15 @@ def redis_client(url: str) -> Redis:
     )
 
 
-def create_app(settings: Settings | None = None, name: str | None = None) -> Sanic:
-    """Build the hub. Nothing connects here: Redis and the Rasa client start with the server."""
+def create_app(
+    settings: Settings | None = None,
+    name: str | None = None,
+    clock: Clock | None = None,
+    rules: Rules = RULES,
+) -> Sanic:
+    """Build the hub. Nothing connects here: Redis and the Rasa client start with the server.
+    `clock` (the shop's calendar) and `rules` (what each state means) are for tests that pin the
+    date or add a state."""
     settings = settings or Settings.from_env()
     if name is None:
         name = "sportello_hub"
@@ -119,7 +128,7 @@ def create_app(settings: Settings | None = None, name: str | None = None) -> San
         registry = problems.load(settings.problems_path)
         redis = redis_client(settings.redis_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout, settings.rasa_token)
-        hub = Hub(settings, redis, responses, rasa, registry, canned)
+        hub = Hub(settings, redis, responses, rasa, registry, canned, clock=clock, rules=rules)
         app.ctx.redis, app.ctx.rasa, app.ctx.hub = redis, rasa, hub
         await hub.start()
 

@@ -9,24 +9,30 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.problems import Registry
 from handoff.bus import EventBus
+from handoff.clock import Clock
 from handoff.rasa import RasaClient
 from handoff.responses import Responses
 from handoff.services.agent_desk import AgentDesk
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
+from handoff.services.cases import Cases
 from handoff.services.console import ConsoleQueries
 from handoff.services.content import Content
 from handoff.services.customers import Customers
 from handoff.services.events import Events
 from handoff.services.mailer import Mailer
+from handoff.services.metrics import Metrics
+from handoff.services.presence import Presence
 from handoff.services.ratings import Ratings
 from handoff.services.router import Router
 from handoff.services.sweeper import Sweeper
+from handoff.services.waits import Waits
 from handoff.settings import Settings
+from handoff.states import RULES, Rules
 from handoff.store import Stores
 from handoff.tokens import Signer
+from sportello.problems import Registry
 
 
 class Hub:
@@ -40,44 +46,64 @@ class Hub:
         rasa: RasaClient,
         registry: Registry,
         canned_selection: list[dict[str, str]] | None = None,
+        clock: Clock | None = None,
+        rules: Rules = RULES,
     ):
         self.settings = settings
         self.responses = responses
         self.rasa = rasa
         self.registry = registry
-        self.stores = Stores(
-            redis,
-            settings.key_prefix,
-            settings.retention_seconds,
-            settings.heartbeat_timeout,
-            settings.default_handling_seconds,
+        self.clock = clock or Clock(settings.tz)
+        self.stores = stores = Stores(
+            redis, settings.key_prefix, settings.retention_seconds, settings.heartbeat_timeout, rules
         )
-        self.bus = EventBus(redis, self.stores.keys.channel())
-        self.events = Events(self.stores.conversations, self.bus)
-        self.content = Content(redis, self.stores.keys, responses, self.bus)
+        self.bus = EventBus(redis, stores.keys.channel())
+        self.events = Events(stores.transcript, stores.conversations, self.bus)
+        self.metrics = Metrics(stores.stats, self.clock)
+        self.events.listen(self.metrics)
+        self.content = Content(stores.content, responses, self.bus)
         self.auth = Auth(
-            Signer(settings.secret), self.stores.agents, settings.retention_seconds, settings.agent_token_ttl
+            Signer(settings.secret), stores.agents, settings.retention_seconds, settings.agent_token_ttl
         )
-        self.console = ConsoleQueries(self.stores, registry, responses, canned_selection, settings)
-        self.mailer = Mailer(settings, self.stores, responses, self.auth)
+        self.console = ConsoleQueries(stores, registry, responses, canned_selection, settings)
+        self.mailer = Mailer(settings, stores, responses, self.auth)
+        self.cases = Cases(settings, stores, self.events, self.console, self.mailer)
+        self.waits = Waits(settings, stores, self.events, self.console, responses, self.mailer)
         self.router = Router(
-            settings, self.stores, self.events, self.console, registry, responses, self.mailer
+            settings,
+            stores,
+            self.events,
+            self.console,
+            registry,
+            self.mailer,
+            self.cases,
+            self.waits,
+            self.clock,
         )
-        self.bot = BotBridge(settings, self.stores.conversations, rasa, responses, self.events, self.router)
-        self.customers = Customers(settings, self.stores, self.auth, self.events, self.bot, responses)
+        self.presence = Presence(
+            settings, stores, self.events, self.console, self.router, self.waits, responses
+        )
+        self.bot = BotBridge(
+            settings, stores, rasa, responses, self.events, self.router, self.waits, self.cases
+        )
+        self.customers = Customers(settings, stores, self.auth, self.events, self.bot, responses)
         self.desk = AgentDesk(
             settings,
-            self.stores,
+            stores,
             self.events,
             self.router,
+            self.waits,
+            self.presence,
             self.bot,
             self.console,
             self.auth,
             responses,
             self.mailer,
         )
-        self.ratings = Ratings(self.stores, self.events)
-        self.sweeper = Sweeper(self.router, self.bot, self.mailer, settings.sweep_interval)
+        self.ratings = Ratings(stores, self.events)
+        self.sweeper = Sweeper(
+            stores, self.presence, self.cases, self.bot, self.mailer, settings.sweep_interval
+        )
 
     async def start(self, sweeper: bool = True) -> None:
         await self.bus.start()

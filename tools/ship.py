@@ -26,6 +26,7 @@ Messages are in Italian: content editors run this.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from handoff.redis_url import key_prefix, sync_client
+from sportello.redis_url import async_client, key_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
@@ -243,34 +244,38 @@ class Target:
             raise RuntimeError("dopo il caricamento Rasa dice di usare un altro modello")
 
     def publish(self, release: Release) -> int:
-        """The release's words to every hub process (Redis + a bus notice); how many confirmed."""
-        from handoff.bus import AgentNotice, encode
+        """The release's words to every hub process (the content store + a bus notice); how many
+        confirmed."""
         from handoff.responses import Responses
-        from handoff.store.keys import Keys
 
         text = release.domain.read_text(encoding="utf-8")
         Responses.parse(text, f"{release.folder.name}/domain.yml")  # what the hub would refuse
-        keys = Keys(self.key_prefix)
+        return asyncio.run(self._publish(release, text))
+
+    async def _publish(self, release: Release, text: str) -> int:
+        from handoff.bus import AgentNotice, encode
+        from handoff.store.content import ContentStore
+        from handoff.store.keys import Keys
+
         meta = {"version": release.version, "shipped_at": release.shipped_at, "hash": release.hash}
-        with contextlib.closing(sync_client(self.redis_url, decode_responses=True)) as r:
-            pipe = r.pipeline(transaction=True)
-            pipe.set(keys.content_domain(), text)
-            pipe.hset(keys.content_version(), mapping={k: str(v) for k, v in meta.items()})
-            pipe.execute()
-            r.publish(keys.channel(), encode(AgentNotice({"type": "content", **meta}, None)))
+        client = async_client(self.redis_url, decode_responses=True)
+        try:
+            store = ContentStore(client, Keys(self.key_prefix))
+            await store.publish(text, meta, encode(AgentNotice({"type": "content", **meta}, None)))
             # how many processes say they took it: wait for the first (10 s at most), then until no
             # other one has come for half a second
             deadline, settled = time.monotonic() + 10, None
             confirmed = 0
             while time.monotonic() < deadline:
-                loaded = r.hgetall(keys.content_loaded())
-                now = sum(1 for v in loaded.values() if v == release.version)
+                now = await store.processes_on(release.version)
                 if now != confirmed:
                     confirmed, settled = now, time.monotonic()
                 elif confirmed and time.monotonic() - settled >= 0.5:
                     break
-                time.sleep(0.1)
+                await asyncio.sleep(0.1)
             return confirmed
+        finally:
+            await client.aclose()
 
 
 def go_live(target: Target, release: Release, fallback: Release | None) -> None:

@@ -14,6 +14,7 @@ from sanic.response import json as json_response
 from handoff import validation
 from handoff.blueprints.common import WS_UNAUTHORIZED, SocketWriter, bearer, read_frame, read_json
 from handoff.errors import ClientError
+from handoff.states import Status
 from handoff.tokens import TokenError
 
 bp = Blueprint("agent", url_prefix="/v1/agent")
@@ -71,7 +72,7 @@ async def canned(request: Request):
 
 @bp.get("/conversations", ctx_auth="agent")
 async def conversations(request: Request):
-    status = request.args.get("status", "assigned")
+    status = request.args.get("status", Status.ASSIGNED)
     scope = request.args.get("scope", "mine")
     items = await request.app.ctx.hub.console.list_conversations(request.ctx.agent, status, scope)
     return json_response({"conversations": items})
@@ -177,6 +178,8 @@ async def stream(request: Request, ws):
                 "agent": agent.public(),
                 "presence": "online",
                 "reply_targets": desk.reply_targets(),
+                "states": hub.stores.rules.as_dict(),
+                "lists": list(hub.console.list_names()),
                 "content": hub.content.current(),
             }
         )

@@ -26,7 +26,7 @@ async def handoff(request: Request, conversation_id: str):
 
 @bp.get("/tickets/<ticket_id:str>", ctx_auth="internal")
 async def ticket(request: Request, ticket_id: str):
-    return json_response(await request.app.ctx.hub.router.ticket(ticket_id))
+    return json_response(await request.app.ctx.hub.cases.ticket(ticket_id))
 
 
 @bp.post("/conversations/<conversation_id:str>/rating", ctx_auth="internal")

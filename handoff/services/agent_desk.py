@@ -12,13 +12,17 @@ from handoff import validation
 from handoff.bus import AgentNotice, BusMessage, EventStored, Typing
 from handoff.errors import ClientError, NotFound, RateLimited
 from handoff.responses import Responses
+from handoff.services import metrics
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.console import ConsoleQueries
 from handoff.services.events import Events
 from handoff.services.mailer import Mailer
+from handoff.services.presence import Presence
 from handoff.services.router import Router
+from handoff.services.waits import Waits
 from handoff.settings import Settings
+from handoff.states import Status
 from handoff.store import Stores
 from handoff.store.agents import PRESENCE, Agent
 from handoff.store.records import Conversation
@@ -36,6 +40,8 @@ class AgentDesk:
         stores: Stores,
         events: Events,
         router: Router,
+        waits: Waits,
+        presence: Presence,
         bot: BotBridge,
         console: ConsoleQueries,
         auth: Auth,
@@ -47,11 +53,16 @@ class AgentDesk:
         self.mailer = mailer
         self.stores = stores
         self.convs = stores.conversations
+        self.transitions = stores.transitions
+        self.indexes = stores.indexes
+        self.notes = stores.notes
+        self.rules = stores.rules
         self.agents = stores.agents
         self.tickets = stores.tickets
-        self.queue = stores.queue
         self.events = events
         self.router = router
+        self.waits = waits
+        self.presence = presence
         self.bot = bot
         self.console = console
         self.auth = auth
@@ -65,13 +76,13 @@ class AgentDesk:
         conv = await self.convs.get(cid)
         if conv is None:
             raise NotFound("conversation_not_found", "unknown conversation")
-        if conv.status != "assigned" or conv.agent_id != agent.id:
+        if conv.status not in self.rules.holds_agent or conv.agent_id != agent.id:
             raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
         return conv
 
     async def _note(self, cid: str, agent: Agent, text: str, ts: float, **extra: Any) -> dict[str, Any]:
         note = {"text": text, "agent": {"id": agent.id, "name": agent.name}, "ts": ts, **extra}
-        await self.convs.add_note(cid, note)
+        await self.notes.add(cid, note)
         return note
 
     # the conversation actions --------------------------------------------------------------
@@ -79,7 +90,7 @@ class AgentDesk:
         if not await self.convs.exists(cid):
             raise NotFound("conversation_not_found", "unknown conversation")
         await self.agents.touch(agent.id)  # claiming is a sign of life: the grace period starts now
-        result = await self.convs.assign(cid, agent.id, ("queued", "offline"))
+        result = await self.transitions.assign(cid, agent.id, tuple(self.rules.claimable))
         if result == -1:
             raise ClientError(
                 "at_capacity", "you are at your capacity; resolve or transfer a conversation first", 409
@@ -87,7 +98,7 @@ class AgentDesk:
         if result != 1:
             raise ClientError("not_claimable", "this conversation is not waiting for an agent", 409)
         await self.router.announce_assigned(cid, agent.id)
-        await self.router.queue_changed()
+        await self.waits.queue_changed()
         return await self.console.conversation_view(cid)
 
     async def message(self, cid: str, agent: Agent, body: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +154,7 @@ class AgentDesk:
             raise ClientError("invalid_agent_id", "you cannot transfer a conversation to yourself")
         if await self.agents.presence(target.id) == "offline":
             raise ClientError("agent_offline", f"{target.name} is offline", 409)
-        result = await self.convs.transfer(cid, agent.id, target.id)
+        result = await self.transitions.transfer(cid, agent.id, target.id)
         if result == -1:
             raise ClientError("at_capacity", f"{target.name} is at capacity", 409)
         if result != 1:
@@ -186,15 +197,20 @@ class AgentDesk:
         tag = validation.outcome(tag)
         await self._assigned_to(cid, agent)
         now = time.time()
-        outcome, assigned_at = await self.convs.resolve(cid, agent.id, now, seen, tag or "")
+        outcome, assigned_at = await self.transitions.resolve(cid, agent.id, now, seen, tag or "")
         if outcome == -1:
             raise ClientError(
                 "unseen_message", "the customer has written since: read it before resolving", 409
             )
         if outcome != 1:
             raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
-        if assigned_at:
-            await self.queue.record_handling(now - assigned_at)
+        await self.events.fact(
+            cid,
+            metrics.RESOLVED,
+            agent_id=agent.id,
+            handling_seconds=(now - assigned_at) if assigned_at else None,
+            outcome=tag or "",
+        )
         tid = await self.convs.ticket_id(cid)
         if tid:
             await self.tickets.close(tid, now, tag or "")
@@ -210,11 +226,12 @@ class AgentDesk:
         """Keep a ticket open without holding it: back to the tickets list (offline), at its place,
         e.g. after answering by e-mail while the customer's reply is awaited."""
         conv = await self._assigned_to(cid, agent)
-        if not await self.convs.park(cid, "offline", 0, ("assigned",), expected_agent=agent.id):
+        held = tuple(self.rules.holds_agent)
+        if not await self.transitions.park(cid, Status.OFFLINE, 0, held, expected_agent=agent.id):
             raise ClientError("not_assigned", "this conversation is not assigned to you", 409)
-        await self.convs.keep_offline_place(cid, conv.handoff_at or time.time())
+        await self.indexes.keep_offline_place(cid, conv.handoff_at or time.time())
         await self.events.notify_agents({"type": "released", "conversation_id": cid})
-        await self.router.queue_changed()
+        await self.waits.queue_changed()
         return await self.console.conversation_view(cid)
 
     async def typing(self, cid: Any, agent: Agent) -> None:
@@ -270,7 +287,7 @@ class AgentDesk:
                 if message.agent_id == agent.id:
                     await recheck()
             elif isinstance(message, EventStored):
-                if message.agent_id == agent.id or message.status in ("queued", "offline"):
+                if message.agent_id == agent.id or message.status in self.rules.waiting:
                     post(
                         {"type": "event", "conversation_id": message.conversation_id, "event": message.event}
                     )
@@ -288,7 +305,7 @@ class AgentDesk:
             raise ClientError(
                 "invalid_presence", f"status must be {', '.join(allowed[:-1])} or {allowed[-1]}"
             )
-        await self.router.agent_presence(agent.id, status)
+        await self.presence.agent_presence(agent.id, status)
 
     def reply_targets(self) -> dict[str, float]:
         """How long a customer may wait for a person's reply: amber, then red in the console."""
@@ -300,12 +317,14 @@ class AgentDesk:
             "presence": await self.agents.presence(agent.id),
             "load": await self.agents.load(agent.id),
             "reply_targets": self.reply_targets(),
+            "states": self.rules.as_dict(),
+            "lists": list(self.console.list_names()),
         }
 
     async def console_opened(self, agent: Agent, socket_id: str) -> None:
         """A console socket opened (any process): the agent is online and the queue drains to them."""
         await self.agents.socket_alive(agent.id, socket_id)
-        await self.router.agent_presence(agent.id, "online")
+        await self.presence.agent_presence(agent.id, "online")
 
     async def console_alive(self, agent: Agent, socket_id: str) -> None:
         await self.agents.socket_alive(agent.id, socket_id)

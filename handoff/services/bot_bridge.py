@@ -16,13 +16,16 @@ import time
 import uuid
 from typing import Any
 
-from bot.patterns import extract_email, extract_order_number
 from handoff.rasa import RasaClient, RasaUnavailable
 from handoff.responses import Responses
+from handoff.services.cases import Cases
 from handoff.services.events import Events
 from handoff.services.router import Router
+from handoff.services.waits import Waits
 from handoff.settings import Settings
-from handoff.store import ConversationStore
+from handoff.states import Status
+from handoff.store import Stores
+from sportello.patterns import extract_email, extract_order_number
 
 # an index entry without a turn is dropped once this old (see take_over_orphans)
 STALE_INDEX_SECONDS = 10.0
@@ -60,18 +63,24 @@ class BotBridge:
     def __init__(
         self,
         settings: Settings,
-        conversations: ConversationStore,
+        stores: Stores,
         rasa: RasaClient,
         responses: Responses,
         events: Events,
         router: Router,
+        waits: Waits,
+        cases: Cases,
     ):
         self.settings = settings
-        self.convs = conversations
+        self.convs = stores.conversations
+        self.turns = stores.bot_turns
+        self.rules = stores.rules
         self.rasa = rasa
         self.responses = responses
         self.events = events
         self.router = router
+        self.waits = waits
+        self.cases = cases
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"  # this process, for bot leases
         self._workers: dict[str, asyncio.Task] = {}
         self._kicked: set[str] = set()
@@ -109,10 +118,10 @@ class BotBridge:
         now = time.time()
         entries = [
             (cid, score)
-            for cid, score in await self.convs.bot_index(now - min(1.0, self.settings.bot_lease_seconds))
+            for cid, score in await self.turns.indexed(now - min(1.0, self.settings.bot_lease_seconds))
             if cid not in self._workers
         ]
-        states = await self.convs.bot_turn_states([cid for cid, _ in entries])
+        states = await self.turns.states([cid for cid, _ in entries])
         forget_before = now - max(STALE_INDEX_SECONDS, 2 * self.settings.bot_lease_seconds)
         for (cid, score), (pending, leased) in zip(entries, states, strict=True):
             if leased:
@@ -123,7 +132,7 @@ class BotBridge:
             elif score < forget_before:
                 # indexed, but no turn was queued with it (the conversation had left bot mode) or
                 # its drop lost a race: no process is between indexing and storing a turn this long
-                await self.convs.untrack_bot(cid, repr(score))
+                await self.turns.untrack(cid, repr(score))
         return started
 
     async def _worker(self, cid: str) -> None:
@@ -132,7 +141,7 @@ class BotBridge:
         try:
             # the lease, the first turn and the status in one round trip (the reads count only
             # if the lease was taken)
-            acquired, turn, status = await self.convs.next_bot_turn_and_status(cid, self.owner, lease)
+            acquired, turn, status = await self.turns.next_and_status(cid, self.owner, lease)
             if not acquired:
                 return  # another process is answering this conversation
             lost = asyncio.Event()
@@ -141,16 +150,16 @@ class BotBridge:
             while not lost.is_set():
                 self._kicked.discard(cid)
                 if not first:
-                    _, turn, status = await self.convs.next_bot_turn_and_status(cid)
+                    _, turn, status = await self.turns.next_and_status(cid)
                 first = False
                 if turn is None:
-                    left = await self.convs.release_bot_lease(cid, self.owner)
+                    left = await self.turns.release_lease(cid, self.owner)
                     if left > 0:
                         continue
                     if (
                         left == 0
                         and cid in self._kicked
-                        and await self.convs.acquire_bot_lease(cid, self.owner, lease)
+                        and await self.turns.acquire_lease(cid, self.owner, lease)
                     ):
                         continue
                     break
@@ -173,7 +182,7 @@ class BotBridge:
         while True:
             await asyncio.sleep(lease / 3)
             try:
-                if not await self.convs.renew_bot_lease(cid, self.owner, lease):
+                if not await self.turns.renew_lease(cid, self.owner, lease):
                     log.warning("lost the bot lease of conversation %s", cid)
                     lost.set()
                     return
@@ -191,7 +200,7 @@ class BotBridge:
         turn_eid = str(turn.get("eid") or "")
         if status is _UNREAD:
             status = await self.convs.status(cid)
-        if status != "bot":
+        if status != Status.BOT:
             # a person has taken over meanwhile: the message is already theirs
             await self._finish(cid, turn_eid, [], None)
             return
@@ -230,7 +239,7 @@ class BotBridge:
 
     async def _finish(self, cid: str, turn_eid: str, events: list[dict[str, Any]], buttons) -> bool:
         """Store the answer to a pending turn once (atomically with removing the turn)."""
-        stored = await self.convs.finish_bot_turn(cid, turn_eid, events, buttons)
+        stored = await self.turns.finish(cid, turn_eid, events, buttons)
         if stored is None:
             log.info("bot turn %s of %s was already answered", turn_eid, cid)
             return False
@@ -266,32 +275,32 @@ class BotBridge:
         per hand-off what happens next; an order number or an e-mail they give goes on the case card
         (the bot looks the order up: `case_detail`); an e-mail given for an answer by e-mail is
         confirmed at once. The offer to leave and be answered by e-mail is answered here too."""
-        if status == "queued" and payload == "/email_instead":
-            await self.router.email_instead(cid)
+        if status == Status.QUEUED and payload == "/email_instead":
+            await self.waits.email_instead(cid)
             return
-        if status == "queued" and payload == "/keep_waiting":
-            await self.router.keep_waiting(cid)
+        if status == Status.QUEUED and payload == "/keep_waiting":
+            await self.waits.keep_waiting(cid)
             return
         email = extract_email(text)
         number = extract_order_number(text)
-        if status == "assigned" and not email and not number:
+        if status in self.rules.holds_agent and not email and not number:
             return  # talking to a person, nothing for the case card: nothing to do (no Redis read)
         conv = await self.convs.get(cid)
         if conv is None:
             return
-        if email and not conv.email and status == "offline" and self.router.mailer.enabled:
+        if email and not conv.email and status == Status.OFFLINE and self.router.mailer.enabled:
             # the address the bot (or the e-mail offer) asked for: the promise can be kept now
-            await self.router.add_to_case(cid, {"email": email})
+            await self.cases.add_to_case(cid, {"email": email})
             said = self.responses.render(
                 "utter_hub_email_noted", conv.voice, ticket_id=conv.ticket_id, email=email
             )
             await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
             await self.events.emit(cid, {"type": "message", "from": "bot", **said})
             conv.waiting_ack_for = str(conv.handoff_at)
-        if status in ("queued", "offline") and conv.waiting_ack_for != str(conv.handoff_at):
+        if status in (Status.QUEUED, Status.OFFLINE) and conv.waiting_ack_for != str(conv.handoff_at):
             values: dict[str, Any] = {"ticket_id": conv.ticket_id}
-            if status == "queued":
-                values.update(await self.router.wait(conv.queue_position or 1))
+            if status == Status.QUEUED:
+                values.update(await self.waits.wait(conv.queue_position or 1))
             said = self.responses.render(f"utter_hub_waiting_{status}", conv.voice, **values)
             await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
             await self.events.emit(cid, {"type": "message", "from": "bot", **said})

@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.problems import Registry
 from handoff.errors import ClientError, NotFound
 from handoff.responses import Responses
 from handoff.settings import Settings
+from handoff.states import Status
 from handoff.store import Stores
 from handoff.store.agents import Agent
-from handoff.store.conversations import CUSTOMER_GONE_AFTER
 from handoff.store.records import Conversation
+from sportello.problems import Registry
 
-LIST_STATUSES = ("queued", "assigned", "resolved", "offline")
+RESOLVED = "resolved"  # the list of what the agent resolved (an event, not a state: see handoff/states.py)
 
 
 class ConsoleQueries:
@@ -32,10 +32,16 @@ class ConsoleQueries:
         self.responses = responses
         self.canned_selection = canned_selection  # from the canned file, if any
         self.convs = stores.conversations
+        self.transcript = stores.transcript
+        self.notes = stores.notes
+        self.pages = stores.pages
+        self.lookups = stores.lookups
+        self.indexes = stores.indexes
         self.agents = stores.agents
         self.tickets = stores.tickets
         self.queue = stores.queue
-        self.ratings = stores.ratings
+        self.stats = stores.stats
+        self.rules = stores.rules
         self.registry = registry
 
     async def conversation_view(self, cid: str) -> dict[str, Any]:
@@ -74,21 +80,21 @@ class ConsoleQueries:
             "waiting_since": conv.waiting_since,
             "customer_count": conv.customer_count,
         }
-        if conv.status == "offline" and conv.handoff_at:
+        if conv.status == self.rules.tickets and conv.handoff_at:
             # a ticket: the reply promised to the customer, and whether that time has passed
             view["reply_by"] = conv.handoff_at + self.settings.ticket_promise_seconds
             view["overdue"] = conv.waiting_since is not None and time.time() > view["reply_by"]
-        if conv.status in ("assigned", "offline"):
+        if conv.status in self.rules.holds_agent or conv.status == self.rules.tickets:
             # how what an agent writes now reaches the customer: on the page they have open (`chat`),
             # by e-mail (`email`: not on the page, an address, mail configured), or when they come back
-            online = await self.convs.customer_connected(conv.id, CUSTOMER_GONE_AFTER)
+            online = await self.pages.connected(conv.id)
             view["customer_online"] = online
             view["reply_channel"] = (
                 "chat" if online else "email" if conv.email and self.settings.mail_enabled else "later"
             )
-        if conv.status == "queued":
+        if conv.status == self.rules.queue:
             view["queue_position"] = await self.queue.position(conv.id)
-        last = await self.convs.last_events(conv.id, 10)
+        last = await self.transcript.last_events(conv.id, 10)
         preview = next((e for e in reversed(last) if e.get("type") == "message"), None)
         view["last_message"] = (
             {"from": preview.get("from"), "text": preview.get("text", "")[:200], "ts": preview.get("ts")}
@@ -117,16 +123,22 @@ class ConsoleQueries:
             item["unread"] = max(0, int(item.get("customer_count") or 0) - item["read"])
         return items
 
+    def list_names(self) -> tuple[str, ...]:
+        """The lists agents can ask for (`GET /v1/agent/conversations?status=…`): the queue, theirs
+        (the states that hold an agent), the tickets, what they resolved."""
+        return (str(self.rules.queue), str(Status.ASSIGNED), RESOLVED, str(self.rules.tickets))
+
     async def list_conversations(
         self, agent: Agent, status: str, scope: str = "mine"
     ) -> list[dict[str, Any]]:
         if scope not in ("mine", "all"):
             raise ClientError("invalid_scope", "scope must be mine or all")
-        if status not in LIST_STATUSES:
-            raise ClientError("invalid_status", "status must be queued, assigned, resolved or offline")
-        if status == "queued":
+        names = self.list_names()
+        if status not in names:
+            raise ClientError("invalid_status", f"status must be {', '.join(names[:-1])} or {names[-1]}")
+        if status == self.rules.queue:
             return await self.queue_items(agent)
-        if status == "assigned":
+        if status == Status.ASSIGNED:
             if scope == "all":
                 ids = [
                     cid
@@ -135,10 +147,10 @@ class ConsoleQueries:
                 ]
             else:
                 ids = await self.agents.conversations(agent.id)
-        elif status == "offline":
-            ids = await self.convs.offline_ids()
+        elif status == self.rules.tickets:
+            ids = await self.indexes.offline_ids()
         else:
-            ids = await self.convs.resolved_ids(agent.id)
+            ids = await self.indexes.resolved_ids(agent.id)
         out = []
         for cid in ids:
             try:
@@ -167,10 +179,10 @@ class ConsoleQueries:
         }
         return {
             "conversation": await self._view(conv),
-            "transcript": await self.convs.events(cid),
+            "transcript": await self.transcript.events(cid),
             "earlier": await self.earlier(conv),
             "case_card": case_card,
-            "notes": await self.convs.notes(cid),
+            "notes": await self.notes.all(cid),
             "history": await self.history(conv),
         }
 
@@ -191,7 +203,7 @@ class ConsoleQueries:
                 {
                     "conversation_id": other.id,
                     "created_at": other.created_at,
-                    "transcript": await self.convs.events(other.id),
+                    "transcript": await self.transcript.events(other.id),
                 }
             )
         out.sort(key=lambda item: item["created_at"])
@@ -203,9 +215,9 @@ class ConsoleQueries:
         current case are left out. Each entry opens the case's latest conversation."""
         ids: list[str] = []
         if conv.visitor_id:
-            ids += await self.convs.visitor_conversations(conv.visitor_id)
+            ids += await self.lookups.by_visitor(conv.visitor_id)
         if conv.email:
-            ids += await self.convs.email_conversations(conv.email)
+            ids += await self.lookups.by_email(conv.email)
         cases: dict[str, dict[str, Any]] = {}
         for other_id in dict.fromkeys(ids):
             other = await self.convs.get(other_id)
@@ -237,12 +249,11 @@ class ConsoleQueries:
             }
         return sorted(cases.values(), key=lambda item: -item["created_at"])
 
-    @staticmethod
-    def _state(conv: Conversation) -> str:
+    def _state(self, conv: Conversation) -> str:
         """Where a case stands, in the console's words: waiting, with_agent, resolved."""
-        if conv.status in ("queued", "offline", "routing"):
+        if conv.status in self.rules.waiting or conv.status == Status.ROUTING:
             return "waiting"
-        if conv.status == "assigned":
+        if conv.status in self.rules.holds_agent:
             return "with_agent"
         return "resolved"  # back with the bot after an agent (or closed into a newer chat)
 
@@ -259,6 +270,6 @@ class ConsoleQueries:
     async def csat(self) -> dict[str, Any]:
         agents = []
         for agent in await self.agents.all():
-            stats = await self.ratings.for_agent(agent.id)
+            stats = await self.stats.csat_of(agent.id)
             agents.append({"id": agent.id, "name": agent.name, **stats.as_dict()})
-        return {"overall": (await self.ratings.overall()).as_dict(), "agents": agents}
+        return {"overall": (await self.stats.csat()).as_dict(), "agents": agents}

@@ -1,7 +1,7 @@
 """The content version live in this hub process: the responses of the release `make ship` published.
 
-A release (tools/ship.py) stores its domain.yml in Redis (`content:domain`) with its version
-(`content:version`: version, shipped_at, hash) and then publishes a `content` notice on the bus.
+A release (tools/ship.py) is published in the content store (handoff/store/content.py: its
+domain.yml and its version) with a `content` notice on the bus.
 Every hub process takes the new words in place (no restart, no conversation touched); a process
 that starts later reads them from Redis too. Without a published release the hub says the words
 of its own domain.yml (SPORTELLO_DOMAIN). A published domain the hub cannot use (broken YAML, a
@@ -18,15 +18,15 @@ from typing import Any
 
 from handoff.bus import AgentNotice, BusMessage
 from handoff.responses import Responses, ResponsesError
+from handoff.store.content import ContentStore
 
 log = logging.getLogger("handoff.content")
 CONTENT_NOTICE = "content"
 
 
 class Content:
-    def __init__(self, redis, keys, responses: Responses, bus):
-        self.r = redis
-        self.k = keys
+    def __init__(self, store: ContentStore, responses: Responses, bus):
+        self.store = store
         self.responses = responses
         self.bus = bus
         self.version: dict[str, Any] = {"version": "", "shipped_at": None, "hash": ""}
@@ -47,10 +47,10 @@ class Content:
 
     async def refresh(self) -> bool:
         """Take the published release's words if they are newer than ours; True when taken."""
-        raw_version = await self.r.hgetall(self.k.content_version())
+        raw_version = await self.store.live_version()
         if not raw_version or raw_version.get("version") == self.version["version"]:
             return False
-        text = await self.r.get(self.k.content_domain())
+        text = await self.store.domain()
         if text is None:
             return False
         try:
@@ -68,8 +68,7 @@ class Content:
             "shipped_at": float(raw_version["shipped_at"]) if raw_version.get("shipped_at") else None,
             "hash": raw_version.get("hash", ""),
         }
-        await self.r.hset(self.k.content_loaded(), self.process, self.version["version"])
-        await self.r.expire(self.k.content_loaded(), 86400)  # processes gone long ago drop out
+        await self.store.mark_loaded(self.process, self.version["version"])
         log.info("content release %s is live in this process", self.version["version"])
         return True
 

@@ -10,10 +10,12 @@ from handoff import validation
 from handoff.bus import BusMessage, EventStored, Typing, Wake
 from handoff.errors import ClientError, NotFound, RateLimited, Unauthorized
 from handoff.responses import Responses
+from handoff.services import metrics
 from handoff.services.auth import Auth
 from handoff.services.bot_bridge import BotBridge
 from handoff.services.events import Events
 from handoff.settings import Settings
+from handoff.states import Status
 from handoff.store import Stores
 from handoff.tokens import TokenError
 
@@ -31,6 +33,10 @@ class Customers:
         self.settings = settings
         self.responses = responses
         self.convs = stores.conversations
+        self.transcript = stores.transcript
+        self.turns = stores.bot_turns
+        self.pages = stores.pages
+        self.rules = stores.rules
         self.limits = stores.limits
         self.auth = auth
         self.events = events
@@ -43,6 +49,7 @@ class Customers:
             raise RateLimited("too many new conversations from this address; retry in a minute", wait)
         visitor_id = self.auth.visitor_of(visitor_token)
         cid = await self.convs.create(visitor_id)
+        await self.events.fact(cid, metrics.STARTED, visitor_id=visitor_id)
         if self.settings.welcome:
             # the panel never opens empty: who answers (an assistant) and the common needs
             await self.bot.store_bot_items(cid, [self.responses.render("utter_welcome")])
@@ -62,7 +69,7 @@ class Customers:
             body.get("text"), self.settings.max_message_length, allow_empty=payload is not None
         )
         # the idempotency check and the conversation in one round trip
-        known, conv = await self.convs.message_context(cid, client_id)
+        known, conv = await self.transcript.message_context(cid, client_id)
         if known:
             return {"type": "ack", "client_id": client_id, "id": known}
         if conv is None:
@@ -79,10 +86,10 @@ class Customers:
         # the rate limit and, in bot mode, the bot turn's index entry at once (both are shared keys;
         # an entry for a message refused here has no turn and is dropped by the sweep)
         mark = ""
-        if conv.status == "bot":
+        if conv.status == Status.BOT:
             wait, mark = await asyncio.gather(
                 self.limits.hit("msg", cid, self.settings.rate_messages_per_minute),
-                self.convs.index_bot_turn(cid),
+                self.turns.index(cid),
             )
         else:
             wait = await self.limits.hit("msg", cid, self.settings.rate_messages_per_minute)
@@ -91,16 +98,12 @@ class Customers:
         event = {"type": "message", "from": "customer", "text": text, "client_id": client_id}
         turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
         # the pending bot turn is recorded atomically with the message (if in bot mode then)
-        appended = await self.convs.append(cid, event, client_id, bot_turn=turn, bot_mark=mark)
+        appended = await self.transcript.append(cid, event, client_id, bot_turn=turn, bot_mark=mark)
         if appended.bot_turn_queued:
             self.bot.wake(cid)  # the turn is durable now: its worker starts while we publish
         if appended.new:
             await self.events.published(cid, appended)
-        if (
-            appended.new
-            and not appended.bot_turn_queued
-            and appended.status in ("queued", "offline", "assigned")
-        ):
+        if appended.new and not appended.bot_turn_queued and appended.status in self.rules.handoff_open:
             await self.bot.customer_waiting(cid, appended.status, text, payload)
         return {"type": "ack", "client_id": client_id, "id": appended.id}
 
@@ -119,17 +122,17 @@ class Customers:
         return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
 
     async def page_open(self, cid: str, socket_id: str, seen: str | None) -> None:
-        await self.convs.customer_socket(cid, socket_id, seen)
+        await self.pages.alive(cid, socket_id, seen)
 
     async def page_closed(self, cid: str, socket_id: str, seen: str | None) -> None:
-        await self.convs.customer_socket_closed(cid, socket_id, seen)
+        await self.pages.closed(cid, socket_id, seen)
 
     async def typing(self, cid: str) -> None:
         await self.events.typing(cid, "customer")
 
     async def events_after(self, cid: str, after: str | None) -> list[dict[str, Any]]:
         """The conversation's events after `after` (all when None), for resume and HTTP clients."""
-        return await self.convs.events(cid, after=after)
+        return await self.transcript.events(cid, after=after)
 
     def subscribe(
         self,

@@ -32,8 +32,8 @@ from handoff.ids import stream_order
 from handoff.responses import Responses
 from handoff.services.auth import Auth
 from handoff.settings import Settings
+from handoff.states import Status
 from handoff.store import Stores
-from handoff.store.conversations import CUSTOMER_GONE_AFTER
 from handoff.store.records import Conversation
 
 log = logging.getLogger("handoff.mail")
@@ -46,6 +46,8 @@ class Mailer:
         self.settings = settings
         self.stores = stores
         self.convs = stores.conversations
+        self.transcript = stores.transcript
+        self.pages = stores.pages
         self.outbox = stores.outbox
         self.responses = responses
         self.auth = auth
@@ -79,7 +81,7 @@ class Mailer:
         """E-mail the promise of a hand-off that ended offline, once per hand-off, when the case
         has an address (else the bot asks for one). True when a mail was stored."""
         conv = await self.convs.get(cid)
-        if not self.enabled or conv is None or conv.status != "offline" or not conv.email:
+        if not self.enabled or conv is None or conv.status != Status.OFFLINE or not conv.email:
             return False
         handoff = str(conv.handoff_at)
         if conv.offline_mailed_for == handoff:
@@ -108,12 +110,12 @@ class Mailer:
             conv = await self.convs.get(cid)
             if conv is None or not conv.email:
                 continue
-            if await self.convs.customer_connected(cid, CUSTOMER_GONE_AFTER):
+            if await self.pages.connected(cid):
                 continue  # the page is open: they read it there
             after = max(conv.customer_seen, conv.mailed_upto, key=stream_order) or None
             unseen = [
                 e
-                for e in await self.convs.events(cid, after=after)
+                for e in await self.transcript.events(cid, after=after)
                 if e.get("type") == "message" and e.get("from") == "agent"
             ]
             if not unseen:

@@ -1,12 +1,14 @@
 """Satisfaction: the customer's 1–5 rating, counted for the agent who resolved the case; a low one
-(≤ LOW_RATING) alerts that agent's console."""
+(≤ LOW_RATING) alerts that agent's console. The counts are derived figures (the metrics listener)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from handoff import validation
 from handoff.errors import NotFound
+from handoff.services import metrics
 from handoff.services.events import Events
 from handoff.store import Stores
 
@@ -16,7 +18,6 @@ LOW_RATING = 2
 class Ratings:
     def __init__(self, stores: Stores, events: Events):
         self.convs = stores.conversations
-        self.ratings = stores.ratings
         self.events = events
 
     async def rate(self, cid: str, rating: Any) -> dict[str, Any]:
@@ -25,7 +26,10 @@ class Ratings:
         if conv is None:
             raise NotFound("conversation_not_found", "unknown conversation")
         agent_id = conv.last_agent_id or conv.agent_id  # who resolved it, else who has it
-        await self.ratings.record(cid, rating, agent_id, conv.rating)
+        await self.convs.set_fields(
+            cid, {"rating": rating, "rated_at": time.time(), "rated_agent_id": agent_id}
+        )
+        await self.events.fact(cid, metrics.RATED, rating=rating, agent_id=agent_id, previous=conv.rating)
         if agent_id:
             await self.events.notify_agent(
                 agent_id,

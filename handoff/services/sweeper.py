@@ -1,6 +1,6 @@
 """Each process's background sweep: agents gone past their grace period, orphaned bot turns,
 tickets past their promised time, e-mail (replies the customer did not read; the outbox), and the
-shared indexes a dead process left behind its conversation (see handoff/store/conversations.py)."""
+shared indexes a dead process left behind its conversation (see handoff/store/indexes.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import logging
 import time
 
 from handoff.services.bot_bridge import BotBridge
+from handoff.services.cases import Cases
 from handoff.services.mailer import Mailer
-from handoff.services.router import Router
+from handoff.services.presence import Presence
+from handoff.store import Stores
 
 log = logging.getLogger("handoff.sweeper")
 
@@ -19,8 +21,19 @@ JOURNAL_GRACE_SECONDS = 5.0
 
 
 class Sweeper:
-    def __init__(self, router: Router, bot: BotBridge, mailer: Mailer, interval: float):
-        self.router = router
+    def __init__(
+        self,
+        stores: Stores,
+        presence: Presence,
+        cases: Cases,
+        bot: BotBridge,
+        mailer: Mailer,
+        interval: float,
+    ):
+        self.indexes = stores.indexes
+        self.agents = stores.agents
+        self.presence = presence
+        self.cases = cases
         self.bot = bot
         self.mailer = mailer
         self.interval = interval
@@ -42,9 +55,9 @@ class Sweeper:
         died, then tickets and e-mail; a step that fails is logged and the next one still runs."""
         steps = [
             ("index repair", self.repair_indexes),
-            ("re-queue and drain", self.router.requeue_absent),
+            ("re-queue and drain", self.presence.requeue_absent),
             ("bot turn sweep", self.bot.take_over_orphans),
-            ("overdue ticket sweep", self.router.flag_overdue_tickets),
+            ("overdue ticket sweep", self.cases.flag_overdue_tickets),
             ("mail sweep", self._mail),
         ]
         for name, step in steps:
@@ -61,18 +74,18 @@ class Sweeper:
         """Sync again the transitions a dead process left in the journal, and drop from agents'
         loads the conversations that are not theirs (a reservation whose process died); returns
         how many loads were corrected."""
-        convs = self.router.convs
-        await convs.resync_journal(time.time() - JOURNAL_GRACE_SECONDS)
+        indexes = self.indexes
+        await indexes.resync_journal(time.time() - JOURNAL_GRACE_SECONDS)
         suspects: set[tuple[str, str, str]] = set()
         dropped = 0
-        for agent in await self.router.agents.all():
-            for cid, theirs, rev in await convs.loads_audit(agent.id):
+        for agent in await self.agents.all():
+            for cid, theirs, rev in await indexes.loads_audit(agent.id):
                 if theirs:
                     continue
                 seen = (agent.id, cid, rev)
                 if seen not in self._suspects:
                     suspects.add(seen)
-                elif await convs.drop_stale_load(agent.id, cid, rev):
+                elif await indexes.drop_stale_load(agent.id, cid, rev):
                     dropped += 1
                     log.info("dropped conversation %s from %s's load (not theirs)", cid, agent.id)
         self._suspects = suspects

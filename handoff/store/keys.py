@@ -1,6 +1,6 @@
 """Every Redis key the hub uses, under one prefix (Rasa's tracker/lock keys share the Redis).
 
-On a Redis Cluster the prefix carries a hash tag (`{sportello}:`, see handoff/redis_url.py) and the
+On a Redis Cluster the prefix carries a hash tag (`{sportello}:`, see sportello/redis_url.py) and the
 keys fall in two groups:
 
 * a conversation's own keys (its state hash, event stream, idempotency hash, bot turns, lease,
@@ -152,11 +152,21 @@ class Keys:
     def handling(self) -> str:
         return f"{self.p}stats:handling"
 
+    # derived figures (handoff/store/stats.py)
     def csat(self) -> str:
         return f"{self.p}stats:csat"
 
     def csat_agent(self, aid: str) -> str:
         return f"{self.p}stats:csat:{aid}"
+
+    def conv_stats(self, cid: str) -> str:
+        return f"{self.p}stats:conv:{cid}"
+
+    def stats_convs(self) -> str:
+        return f"{self.p}stats:convs"
+
+    def stats_day(self, day: str) -> str:
+        return f"{self.p}stats:day:{day}"
 
     # safety
     def rate(self, name: str, ident: str, window: int) -> str:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("bot", "routing", "queued", "assigned", "offline")
+from handoff.states import Status
 
 
 def loads(raw: str | None, default):
@@ -39,7 +39,7 @@ class Conversation:
 
     id: str
     visitor_id: str = ""
-    status: str = "bot"
+    status: str = Status.BOT
     created_at: float = 0.0
     agent_id: str = ""
     last_agent_id: str = ""
@@ -74,7 +74,7 @@ class Conversation:
         return cls(
             id=data.get("id", ""),
             visitor_id=data.get("visitor_id", ""),
-            status=data.get("status") or "bot",
+            status=data.get("status") or Status.BOT,
             created_at=_float(data.get("created_at")) or 0.0,
             agent_id=data.get("agent_id", ""),
             last_agent_id=data.get("last_agent_id", ""),

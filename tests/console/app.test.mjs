@@ -60,8 +60,20 @@ const conv = (over = {}) => ({
   mood: null, customer_name: 'Luca Bianchi', ticket_id: 'T6QYJ5XKA', created_at: 1763910000, handoff_at: 1763910600, queue_position: 1, ...over,
 });
 
+// what the hub says its states mean (handoff/states.py: GET /v1/agent/me, the hello frame)
+const STATES = {
+  statuses: ['bot', 'routing', 'queued', 'assigned', 'offline'],
+  holds_agent: ['assigned'],
+  handoff_open: ['assigned', 'offline', 'queued'],
+  waiting: ['offline', 'queued'],
+  claimable: ['offline', 'queued'],
+  queue: 'queued',
+  tickets: 'offline',
+};
+
 function baseRoutes(extra = {}) {
   return {
+    'GET /v1/agent/me': { ...SERENA, states: STATES },
     'GET /v1/agent/conversations?status=queued': { conversations: [conv()] },
     'GET /v1/agent/conversations?status=assigned': { conversations: [] },
     'GET /v1/agent/conversations?status=resolved': { conversations: [] },
@@ -369,7 +381,7 @@ test('lists: high priority first, then the longest wait; waits coloured against 
         mineConv({ id: 'high', priority: 'high', waiting_since: NOW_S - 5 }),
       ],
     },
-    'GET /v1/agent/me': { ...SERENA, reply_targets: { amber: 60, red: 150 } },
+    'GET /v1/agent/me': { ...SERENA, states: STATES, reply_targets: { amber: 60, red: 150 } },
   });
   const { doc } = page({ routes });
   await tick();
@@ -697,7 +709,7 @@ test('tickets: taken from their list, the reply goes by e-mail (said above the c
 
 test('the header shows which content release is live, and follows a ship or a rollback', async () => {
   const shipped = Date.now() / 1000 - 6 * 86400; // six days ago, in seconds
-  const routes = baseRoutes({ 'GET /v1/agent/me': { ...SERENA, reply_targets: { amber: 60, red: 180 }, content: { version: '20261124-0743-a1b2c3d', shipped_at: shipped, hash: 'a1b2c3d4' } } });
+  const routes = baseRoutes({ 'GET /v1/agent/me': { ...SERENA, states: STATES, reply_targets: { amber: 60, red: 180 }, content: { version: '20261124-0743-a1b2c3d', shipped_at: shipped, hash: 'a1b2c3d4' } } });
   const { doc } = page({ routes });
   await tick(10);
   const el = doc.querySelector('.c-content');

@@ -73,11 +73,13 @@ async def running(settings):
 
 @pytest_asyncio.fixture
 async def make_hub(settings):
-    """Start extra hubs (other settings, or a second hub on the same Redis); all stopped at the end."""
+    """Start extra hubs (other settings, or a second hub on the same Redis; `clock=` and `rules=`
+    go to create_app); all stopped at the end."""
     started: list[RunningHub] = []
 
-    async def start(**overrides) -> RunningHub:
-        hub = await RunningHub(settings.with_overrides(**overrides)).start()
+    async def start(clock=None, rules=None, **overrides) -> RunningHub:
+        options = {k: v for k, v in (("clock", clock), ("rules", rules)) if v is not None}
+        hub = await RunningHub(settings.with_overrides(**overrides), **options).start()
         started.append(hub)
         return hub
 

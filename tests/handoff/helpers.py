@@ -25,8 +25,9 @@ PASSWORD = "correct-horse-battery"
 class RunningHub:
     """The hub's real Sanic server, in this test's event loop, on a free port."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, **app_options: Any):
         self.settings = settings
+        self.app_options = app_options  # create_app's clock= and rules=
         self.port = free_port()
         self.app: Sanic | None = None
         self.server = None
@@ -45,7 +46,7 @@ class RunningHub:
         return self.app.ctx.hub
 
     async def start(self) -> RunningHub:
-        self.app = create_app(self.settings)
+        self.app = create_app(self.settings, **self.app_options)
         self.server = await self.app.create_server(
             host="127.0.0.1",
             port=self.port,

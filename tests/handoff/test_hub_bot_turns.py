@@ -32,24 +32,6 @@ async def _gone(hub, cid) -> bool:
     )
 
 
-async def test_an_answer_is_stored_once_even_if_two_processes_got_one(running):
-    hub = running.hub
-    conv = await running.new_conversation()
-    cid = conv["conversation_id"]
-    event = {"type": "message", "from": "customer", "text": "ciao"}
-    convs = hub.stores.conversations
-    appended = await convs.append(cid, event, "client-0001", bot_turn={"message": "ciao", "text": "ciao"})
-    assert appended.new and appended.bot_turn_queued
-    answer = [{"type": "message", "from": "bot", "text": "Ciao!"}]
-    first = await convs.finish_bot_turn(cid, appended.id, answer, [])
-    second = await convs.finish_bot_turn(cid, appended.id, answer, [])
-    assert first is not None and [e["text"] for e in first.events] == ["Ciao!"]
-    assert second is None
-    texts = [e["text"] for e in await convs.events(cid)]
-    assert texts == ["ciao", "Ciao!"]
-    assert await hub.stores.redis.llen(hub.stores.keys.bot_turns(cid)) == 0
-
-
 async def test_no_bot_turn_outside_bot_mode(running, fake_rasa):
     hub = running.hub
     conv = await running.new_conversation()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import urllib.request
 
 from tests.handoff.helpers import INTERNAL_TOKEN
+from tests.support.fake_rasa import hands_off_during_turn
 
 TICKET = re.compile(r"^T[ABCDEFGHJKMNPQRSTVWXYZ23456789]{8}$")
 SUMMARY = {
@@ -89,25 +88,12 @@ async def test_action_server_calls_handoff_while_hub_waits_for_rasa(running, fak
     serena = await running.online_agent("Serena")
     url = running.url
 
-    def rasa_reply(body):
-        request = urllib.request.Request(
-            f"{url}/v1/internal/conversations/{body['sender']}/handoff",
-            data=json.dumps(
-                {
-                    "reason": "request_human",
-                    "summary": {"customer_words": body["message"]},
-                }
-            ).encode(),
-            headers={
-                "Authorization": f"Bearer {INTERNAL_TOKEN}",
-                "Content-Type": "application/json",
-            },
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            result = json.loads(response.read())
-        return [{"text": f"Ti passo a {result['agent']['name']} ({result['ticket_id']})"}]
-
+    rasa_reply = hands_off_during_turn(
+        url,
+        INTERNAL_TOKEN,
+        {"customer_words": "{customer_words}"},
+        lambda result: f"Ti passo a {result['agent']['name']} ({result['ticket_id']})",
+    )
     fake_rasa.on_message = rasa_reply
     conv = await running.new_conversation()
     await running.say(conv, "voglio un operatore")

@@ -182,10 +182,10 @@ async def test_a_long_wait_offers_email_and_keeps_the_place(make_hub, smtp):
     cid = conv["conversation_id"]
     result = (await hub.handoff(cid, {"reason": "problem", "summary": {"email": "b@example.it"}})).json()
     assert result["status"] == "queued" and result["eta_minutes"] > 3
-    await hub.hub.router.queue_changed()
+    await hub.hub.waits.queue_changed()
     offers = [e for e in await hub.events(conv) if e.get("buttons")]
     assert [b["payload"] for b in offers[-1]["buttons"]] == ["/email_instead", "/keep_waiting"]
-    await hub.hub.router.queue_changed()
+    await hub.hub.waits.queue_changed()
     assert len([e for e in await hub.events(conv) if e.get("buttons")]) == 1  # offered once
     chose = await hub.say(conv, "By e-mail", payload="/email_instead")
     assert chose.status_code == 201
@@ -196,8 +196,8 @@ async def test_a_long_wait_offers_email_and_keeps_the_place(make_hub, smtp):
     [mail] = await _mails(smtp, 1)
     assert mail["To"] == "b@example.it"
     # its place: the offline list is by hand-off time, so it stays behind the case before it
-    await hub.hub.router.email_instead(older["conversation_id"])
-    assert await hub.hub.stores.conversations.offline_ids() == [older["conversation_id"], cid]
+    await hub.hub.waits.email_instead(older["conversation_id"])
+    assert await hub.hub.stores.indexes.offline_ids() == [older["conversation_id"], cid]
 
 
 async def test_a_ticket_past_its_promised_time_is_flagged_to_everyone_online(make_hub):
@@ -210,10 +210,10 @@ async def test_a_ticket_past_its_promised_time_is_flagged_to_everyone_online(mak
         await ws_recv(ws, lambda m: m["type"] == "hello")
         await hub.hub.stores.agents.set_presence(serena.agent.id, "away")  # online, not taking chats
         await asyncio.sleep(0.3)
-        await hub.hub.router.flag_overdue_tickets()
+        await hub.hub.cases.flag_overdue_tickets()
         frame = await ws_recv(ws, lambda m: m["type"] == "ticket_overdue")
         assert frame["conversation"]["id"] == conv["conversation_id"] and frame["conversation"]["overdue"]
-        assert await hub.hub.router.flag_overdue_tickets() == 0  # once
+        assert await hub.hub.cases.flag_overdue_tickets() == 0  # once
     items = (await serena.get("/conversations", status="offline")).json()["conversations"]
     assert items, await hub.state(conv["conversation_id"])
     item = items[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.handoff.helpers import INTERNAL_TOKEN, SECRET, ws_connect, ws_recv
+from tests.support.fake_rasa import hands_off_during_turn
 from tests.support.hub_process import HubProcess, run_handoff
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -120,25 +120,12 @@ async def test_customer_on_one_process_agent_on_another(hub_env, fake_rasa):
     assert cli(hub_env, "seed-demo").returncode == 0
     with HubProcess(hub_env) as a, HubProcess(hub_env) as b:
         # the action server talks to process B while process A waits for Rasa
-        def rasa_reply(body):
-            request = urllib.request.Request(
-                f"{b.url}/v1/internal/conversations/{body['sender']}/handoff",
-                data=json.dumps(
-                    {
-                        "reason": "request_human",
-                        "summary": {"problem_type": "item_damaged"},
-                    }
-                ).encode(),
-                headers={
-                    "Authorization": f"Bearer {INTERNAL_TOKEN}",
-                    "Content-Type": "application/json",
-                },
-                method="POST",
-            )
-            with urllib.request.urlopen(request, timeout=5) as response:
-                result = json.loads(response.read())
-            return [{"text": f"Ti passo a {result['agent']['name']}"}]
-
+        rasa_reply = hands_off_during_turn(
+            b.url,
+            INTERNAL_TOKEN,
+            {"problem_type": "item_damaged"},
+            lambda result: f"Ti passo a {result['agent']['name']}",
+        )
         fake_rasa.on_message = rasa_reply
         async with httpx.AsyncClient(timeout=10) as http:
             login = await http.post(

@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -135,3 +136,28 @@ class FakeRasa:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def hands_off_during_turn(
+    hub_url: str, token: str, summary: dict[str, Any], say: Callable[[dict], str]
+) -> Callable[[dict], list[dict]]:
+    """An `on_message` that plays the action server asking for a hand-off while the hub waits for
+    Rasa's answer to that same message (`POST {hub_url}/v1/internal/conversations/{sender}/handoff`,
+    reason request_human, with `summary`; `{customer_words}` in a summary value is the message),
+    then answers `say(hub's result)`."""
+
+    def reply(body: dict) -> list[dict]:
+        filled = {
+            k: (v.replace("{customer_words}", body["message"]) if isinstance(v, str) else v)
+            for k, v in summary.items()
+        }
+        request = urllib.request.Request(
+            f"{hub_url}/v1/internal/conversations/{body['sender']}/handoff",
+            data=json.dumps({"reason": "request_human", "summary": filled}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return [{"text": say(json.loads(response.read()))}]
+
+    return reply

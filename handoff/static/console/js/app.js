@@ -1,6 +1,7 @@
 // The agent console, wired: login, presence, the lists, the open conversation, live updates over
 // the agent WebSocket. `mount()` does everything; nothing happens at import time.
 
+import { States } from './states.js';
 import { S, t } from './strings.js';
 import { createApi } from './api.js';
 import { AgentSocket, agentStreamUrl } from './socket.js';
@@ -31,6 +32,7 @@ class ConsoleApp {
     this.WebSocketImpl = WebSocketImpl;
     this.presence = 'online';
     this.lists = new ListState();
+    this.states = new States(); // what each conversation state means, from the hub
     this.tab = 'queue';
     this.current = null; // the open ConversationView
     this.claimedByMe = new Set();
@@ -131,6 +133,7 @@ class ConsoleApp {
       (me) => {
         this.setTargets(me && me.reply_targets);
         this.setContent(me && me.content);
+        this.setStates(me && me.states);
       },
       () => {},
     );
@@ -157,6 +160,12 @@ class ConsoleApp {
     const red = Number(targets.red);
     if (Number.isFinite(amber) && Number.isFinite(red)) this.targets = { amber, red };
     this.renderList();
+  }
+
+  /** The hub's states and what they mean (states.js); the open conversation is drawn again with them. */
+  setStates(states) {
+    if (!this.states.set(states) || !this.current || !this.current.data) return;
+    this.current.show(this.current.data);
   }
 
   /** Which content release is live (the words and the model the assistant uses), and since when. */
@@ -293,6 +302,7 @@ class ConsoleApp {
         }
         this.setTargets(m.reply_targets);
         this.setContent(m.content);
+        this.setStates(m.states);
         break;
       case 'content': // a content release went live (make ship / make rollback)
         this.setContent(m);
@@ -419,6 +429,7 @@ class ConsoleApp {
     const view = new ConversationView(this.doc, {
       id,
       me: this.auth.agent,
+      states: this.states,
       win: this.win,
       composer,
       actions: {

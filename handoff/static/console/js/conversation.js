@@ -2,6 +2,7 @@
 // history, the case's earlier conversations and the transcript (events and internal notes, each
 // once, in order).
 
+import { States } from './states.js';
 import { t, label } from './strings.js';
 import { h, clear, icon, richText, rowsList } from './dom.js';
 import { compareIds } from '../shared/ids.js';
@@ -27,7 +28,7 @@ export const CASE_COLLAPSED_KEY = 'sportello-console:case-collapsed';
  * question shows besides the changed button).
  */
 export const ACTIONS = [
-  { name: 'claim', style: 'c-btn--primary', when: (c) => c.status === 'queued' || c.status === 'offline' },
+  { name: 'claim', style: 'c-btn--primary', when: (c, mine, states) => states.canClaim(c) },
   { name: 'transfer', opens: 'c-transfer', when: (c, mine) => mine },
   // a customer who is not on the page (answered by e-mail, or later): the case stays open without
   // being held, back in the tickets list
@@ -50,10 +51,11 @@ export class ConversationView {
    *   actions: {run: (name: string, button: HTMLElement) => void, open: (id: string) => void}}} o
    *   `run` runs one of ACTIONS; `open` opens another conversation (history, the newer chat)
    */
-  constructor(doc, { id, me, win, composer, actions }) {
+  constructor(doc, { id, me, win, composer, actions, states }) {
     this.doc = doc;
     this.id = id;
     this.me = me;
+    this.states = states || new States();
     this.win = win;
     this.composer = composer;
     this.actions = actions;
@@ -103,7 +105,7 @@ export class ConversationView {
 
   get mine() {
     const conv = this.conversation;
-    return isMine(conv, this.me) && conv.status === 'assigned';
+    return isMine(conv, this.me) && this.states.holds(conv);
   }
 
   /** Does the customer's last message still wait for a person's answer? (A reply being sent counts.) */
@@ -136,7 +138,7 @@ export class ConversationView {
       return this.composer.setCanReply(false, t('mergedCannotReply'), { label: t('openLatest'), run: () => this.actions.open(conv.merged_into) });
     }
     if (state === 'resolved') return this.composer.setCanReply(false, t('resolvedCannotReply'));
-    if (conv.status === 'assigned' && conv.agent && conv.agent.name) return this.composer.setCanReply(false, t('notYoursOther', { name: conv.agent.name }));
+    if (this.states.holds(conv) && conv.agent && conv.agent.name) return this.composer.setCanReply(false, t('notYoursOther', { name: conv.agent.name }));
     return this.composer.setCanReply(false, t('notAssignedToYou'));
   }
 
@@ -149,12 +151,12 @@ export class ConversationView {
     const name = card.customer_name || conv.customer_name || t('unknownCustomer');
     const rating = ratingText(conv.rating);
     // rebuilt only when something in it changed (keeps a half-confirmed resolve button)
-    const signature = JSON.stringify([name, status, conv.agent && conv.agent.id, conv.ticket_id, mine, rating, conv.reply_channel]);
+    const signature = JSON.stringify([name, status, conv.agent && conv.agent.id, conv.ticket_id, mine, rating, conv.reply_channel, this.states.known]);
     if (signature === this.headSignature) return;
     this.headSignature = signature;
     this.cancelConfirm(false);
     const actions = h(d, 'div', { class: 'c-actions' });
-    for (const action of ACTIONS.filter((a) => a.when(conv, mine))) {
+    for (const action of ACTIONS.filter((a) => a.when(conv, mine, this.states))) {
       const attrs = { type: 'button', class: `c-btn ${action.style || ''}`.trim(), 'data-action': action.name };
       if (action.opens) Object.assign(attrs, { 'aria-expanded': 'false', 'aria-controls': action.opens, 'aria-haspopup': 'dialog' });
       if (action.ask) Object.assign(attrs, { 'aria-expanded': 'false', 'aria-controls': 'c-confirm' });
@@ -173,7 +175,7 @@ export class ConversationView {
           d,
           'span',
           { class: `c-status c-status--${status.replace(/[^a-z]/g, '')}` },
-          status === 'assigned' && conv.agent && conv.agent.name ? t('assignedTo', { name: conv.agent.name }) : label('status', status),
+          this.states.holds(conv) && conv.agent && conv.agent.name ? t('assignedTo', { name: conv.agent.name }) : label('status', status),
         ),
         conv.ticket_id ? h(d, 'span', { class: 'c-ticket' }, t('ticket', { id: conv.ticket_id })) : null,
         rating ? h(d, 'span', { class: `c-tag c-rating${isLowRating(conv.rating) ? ' c-rating--low' : ''}` }, rating) : null,
