@@ -32,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, pct, progress, raise_fd_limit, ratio, stream_id  # noqa: E402
 from tests.support.redis_server import RedisServer  # noqa: E402
-from tools.devstack import Stack  # noqa: E402
-from tools.processes import free_port  # noqa: E402
+from tests.support.stack import private_stack  # noqa: E402
 
 LEVELS = [int(x) for x in os.environ.get("BENCH_TURN_LEVELS", "1,20,100").split(",")]
 SAFE_INTENTS = {"greet", "thank", "goodbye", "bot_challenge", "order_status"}
@@ -168,28 +167,22 @@ async def run() -> dict:
     redis = RedisServer().start()
     run_dir = Path(os.environ.get("BENCH_RUN_DIR", ROOT / ".run" / "bench"))
     run_dir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(
-        run_dir=run_dir,
-        redis_url=redis.url + "?max_connections=2000",  # see bench/relay.py
-        hub_port=free_port(),
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        releases_dir=run_dir / "releases",
-        extra_env={
-            "HUB_INTERNAL_TOKEN": "bench-internal-" + os.urandom(12).hex(),
-            "HUB_SECRET": "bench-secret-" + os.urandom(16).hex(),
-            "DEMO_AGENT_PASSWORD": "sportello-demo",
-            # raised for this run (every bench customer comes from 127.0.0.1), never removed
-            "HUB_RATE_CONVERSATIONS_PER_MINUTE": "100000",
-            "HUB_RATE_MESSAGES_PER_MINUTE": "100000",
-            # 100 customers at once queue inside Rasa for seconds: not a reason to hand off
-            "RASA_TIMEOUT": "120",
-        },
-    )
     progress("starting Redis, the action server, Rasa (loading the model) and the hub")
     started = time.monotonic()
+    stack = None
     try:
-        stack.start(say=lambda *_: None)
+        stack = private_stack(
+            run_dir,
+            redis.url + "?max_connections=2000",  # see bench/relay.py
+            "bench",
+            {
+                # raised for this run (every bench customer comes from 127.0.0.1), never removed
+                "HUB_RATE_CONVERSATIONS_PER_MINUTE": "100000",
+                "HUB_RATE_MESSAGES_PER_MINUTE": "100000",
+                # 100 customers at once queue inside Rasa for seconds: not a reason to hand off
+                "RASA_TIMEOUT": "120",
+            },
+        )
         progress(f"stack up in {time.monotonic() - started:.0f} s")
         hub_pid = next(p.pid for name, p, _ in stack.processes if name == "hub")
         ws_base = stack.hub_url.replace("http://", "ws://")
@@ -264,7 +257,8 @@ async def run() -> dict:
                 if Path(profile_path).exists():
                     result["profile"] = summarise_profile(Path(profile_path))
     finally:
-        stack.stop()
+        if stack is not None:
+            stack.stop()
         redis.stop()
     return result
 

@@ -78,7 +78,8 @@ class Stack:
         """Rasa's base URL."""
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> tuple:
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> tuple:
+        """Start a child process (its output in run_dir/<name>.log), stopped with the others."""
         self.commands[name] = (argv, env)
         log = self.run_dir / f"{name}.log"
         handle = open(log, "ab")
@@ -116,13 +117,13 @@ class Stack:
         self.env = env
 
         say(f"… action server on 127.0.0.1:{self.actions_port}")
-        _, actions, actions_log = self._spawn(
+        _, actions, actions_log = self.spawn(
             "actions",
             [str(BOT_PY), "-m", "rasa_sdk", "--actions", "bot.actions", "-p", str(self.actions_port)],
             env,
         )
         say(f"… Rasa on 127.0.0.1:{self.rasa_port} (loading the model takes a little while)")
-        _, rasa, rasa_log = self._spawn(
+        _, rasa, rasa_log = self.spawn(
             "rasa",
             [
                 str(BOT_PY),
@@ -155,7 +156,7 @@ class Stack:
                 raise RuntimeError(f"seeding the demo agents failed:\n{seeded.stdout}{seeded.stderr}")
         say(f"… hub on {self.hub_url}")
         self._register_content(env)
-        _, hub, hub_log = self._spawn("hub", [str(HUB_PY), "-m", "handoff"], env)
+        _, hub, hub_log = self.spawn("hub", [str(HUB_PY), "-m", "handoff"], env)
 
         wait_for(lambda: http_ok(f"{self.rasa_url}/webhooks/rest/"), 240, "Rasa", rasa, rasa_log)
         wait_for(
@@ -212,7 +213,7 @@ class Stack:
         """A local SMTP server that keeps every mail in run_dir/mail (nothing leaves the machine)."""
         self.mail_port = self.mail_port or free_port(8025)
         say(f"… development mail server on 127.0.0.1:{self.mail_port} (mails in {self.mailbox})")
-        _, proc, log = self._spawn(
+        _, proc, log = self.spawn(
             "mail",
             [str(HUB_PY), "-m", "tools.devmail", "--port", str(self.mail_port), "--dir", str(self.mailbox)],
             env,
@@ -233,7 +234,7 @@ class Stack:
         data = self.run_dir / "redis"
         data.mkdir(parents=True, exist_ok=True)
         say(f"… private Redis with AOF on 127.0.0.1:{port} (data in {data})")
-        _, proc, log = self._spawn("redis", redis_argv(binary, port, data), env)
+        _, proc, log = self.spawn("redis", redis_argv(binary, port, data), env)
         wait_for(lambda: redis_pong(port), 20, "Redis", proc, log)
         return f"redis://127.0.0.1:{port}/0"
 
@@ -249,7 +250,7 @@ class Stack:
     def restart(self, name: str, ready: Optional[str] = None, timeout: float = 240) -> None:
         """Start a killed child again with the same command; wait until `ready` (a URL) answers."""
         argv, env = self.commands[name]
-        _, proc, log = self._spawn(name, argv, env)
+        _, proc, log = self.spawn(name, argv, env)
         if ready:
             wait_for(lambda: http_ok(ready), timeout, name, proc, log)
 

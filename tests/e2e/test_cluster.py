@@ -1,7 +1,7 @@
 """Sportello on a real Redis Cluster: three masters, two hub processes, two Rasa servers.
 
 Rasa keeps its trackers and locks on the cluster (bot/redis_stores.py), the hubs their conversations
-(handoff/redis_url.py). Hub A calls Rasa 1, hub B calls Rasa 2, and each conversation's messages
+(sportello/redis_url.py). Hub A calls Rasa 1, hub B calls Rasa 2, and each conversation's messages
 alternate between A and B: the story told through one Rasa is continued by the other (the order's
 summary needs what both heard), every message is stored once and in order, and each conversation
 is handed off once.
@@ -9,50 +9,38 @@ is handed off once.
 
 from __future__ import annotations
 
-import os
-
 import httpx
 import pytest
 
 from tests.e2e.test_story import bot_texts, events, wait_for_event
 from tests.e2e.test_story import post_message as say
 from tests.support.redis_cluster import RedisCluster
-from tools.devstack import Stack, http_ok, wait_for
+from tests.support.stack import DEMO_PASSWORD, private_stack
+from tools.devstack import http_ok, wait_for
 from tools.processes import free_port
 
-PASSWORD = "sportello-demo"
+PASSWORD = DEMO_PASSWORD
 
 
 @pytest.fixture(scope="module")
 def cluster_stack(tmp_path_factory):
     cluster = RedisCluster().start()
     run_dir = tmp_path_factory.mktemp("cluster-stack")
-    stack = Stack(
-        run_dir=run_dir,
-        redis_url=cluster.url,
-        hub_port=free_port(),
-        rasa_port=free_port(),
-        actions_port=free_port(),
-        releases_dir=run_dir / "releases",
-        extra_env={
-            "HUB_INTERNAL_TOKEN": "cluster-internal-" + os.urandom(12).hex(),
-            "HUB_SECRET": "cluster-secret-" + os.urandom(16).hex(),
-            "DEMO_AGENT_PASSWORD": PASSWORD,
-            "RASA_TIMEOUT": "30",
-            "HUB_RATE_CONVERSATIONS_PER_MINUTE": "2000",
-        },
-    )
     try:
-        stack.start(say=lambda *_: None)
+        stack = private_stack(run_dir, cluster.url, "cluster")
+    except Exception:
+        cluster.stop()
+        raise
+    try:
         # the second Rasa and the second hub: the same commands, other ports; hub B calls Rasa 2
         rasa_argv, env = stack.commands["rasa"]
         rasa2_port, hub2_port = free_port(), free_port()
         argv = list(rasa_argv)
         argv[argv.index("-p") + 1] = str(rasa2_port)
-        _, rasa2, rasa2_log = stack._spawn("rasa2", argv, env)
+        _, rasa2, rasa2_log = stack.spawn("rasa2", argv, env)
         hub_argv, _ = stack.commands["hub"]
         env2 = {**env, "HUB_PORT": str(hub2_port), "RASA_URL": f"http://127.0.0.1:{rasa2_port}"}
-        _, hub2, hub2_log = stack._spawn("hub2", list(hub_argv), env2)
+        _, hub2, hub2_log = stack.spawn("hub2", list(hub_argv), env2)
         wait_for(
             lambda: http_ok(f"http://127.0.0.1:{rasa2_port}/webhooks/rest/"), 240, "Rasa 2", rasa2, rasa2_log
         )

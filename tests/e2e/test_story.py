@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
+
+from tests.support.hub_process import HubProcess
+from tests.support.stack import PINNED_TODAY
+from tools.processes import free_port
 
 PASSWORD = "sportello-demo"
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +98,9 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         post_message(client, conv, "2345678")
         evts = wait_for_event(client, conv, lambda e: "riepilogo" in e.get("text", "").lower())
         said = " ".join(bot_texts(evts))
-        assert "il tavolo da pranzo Oslo" in said and "12/11" in said  # the order reflected back
+        # the order reflected back, with its delivery date (`today-12` in the demo file; today is pinned)
+        delivered = (date.fromisoformat(PINNED_TODAY) - timedelta(days=12)).strftime("%d/%m")
+        assert "il tavolo da pranzo Oslo" in said and delivered in said and delivered == "12/11"
         summary = [e for e in evts if "riepilogo" in e.get("text", "").lower()][-1]
         assert [b["title"] for b in summary.get("buttons", [])][:1] == ["Sì, è corretto"]
 
@@ -155,10 +162,11 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         wait_for_event(
             client,
             conv,
+            # the thanks for the rating (utter_thank_rating): "Grazie" with "voto" or "giudizio"
             lambda e: (
-                "Grazie" in e.get("text", "")
-                and "voto" in e.get("text", "")
-                or "giudizio" in e.get("text", "")
+                e.get("from") == "bot"
+                and "Grazie" in e.get("text", "")
+                and ("voto" in e.get("text", "") or "giudizio" in e.get("text", ""))
             ),
         )
         # the rating is stored on the conversation and counted for Serena, who resolved it
@@ -169,7 +177,16 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
 
 def test_the_hub_reports_healthy_only_with_rasa_up(stack):
     with httpx.Client(base_url=stack.hub_url) as client:
-        assert client.get("/v1/health").status_code == 200
+        healthy = client.get("/v1/health")
+        assert healthy.status_code == 200
+        assert healthy.json()["checks"]["rasa"]["ok"] and healthy.json()["checks"]["redis"]["ok"]
+    # the same hub, on the same Redis, whose Rasa does not answer (a closed port): not healthy
+    env = {k: v for k, v in stack.env.items() if k not in ("HUB_PORT", "RASA_URL")}
+    with HubProcess(env={**env, "RASA_URL": f"http://127.0.0.1:{free_port()}"}) as lonely:
+        answer = httpx.get(f"{lonely.url}/v1/health", timeout=10)
+    assert answer.status_code == 503, answer.text
+    checks = answer.json()["checks"]
+    assert checks["redis"]["ok"] and not checks["rasa"]["ok"]
 
 
 def test_out_of_scope_twice_in_the_middle_of_a_case_reaches_a_person_with_the_case(stack):

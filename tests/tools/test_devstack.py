@@ -13,7 +13,7 @@ from tools import devstack
 
 
 def sleeper(stack: devstack.Stack, name: str) -> subprocess.Popen:
-    _, proc, _ = stack._spawn(name, [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ))
+    _, proc, _ = stack.spawn(name, [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ))
     return proc
 
 
