@@ -14,6 +14,7 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
+from sportello.patterns import mask_email
 from sportello.responses import select
 from sportello.shop import facts
 
@@ -30,10 +31,14 @@ class SportelloNLG(TemplatedNaturalLanguageGenerator):
     def generate_from_slots(
         self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
     ) -> Optional[dict[str, Any]]:
-        """The shop's facts (bot/shop.yml) fill {placeholders} such as {refund_days} too."""
-        return super().generate_from_slots(
-            utter_action, {**facts(), **filled_slots}, output_channel, **kwargs
-        )
+        """The shop's facts (bot/shop.yml) fill {placeholders} such as {refund_days} too; an e-mail
+        address is never written back in full (`{email}` is masked: g****a.r***i@example.it)."""
+        slots = {**facts(), **filled_slots}
+        if slots.get("email"):
+            slots["email"] = mask_email(slots["email"])
+        if kwargs.get("email"):
+            kwargs["email"] = mask_email(kwargs["email"])
+        return super().generate_from_slots(utter_action, slots, output_channel, **kwargs)
 
     def _random_response_for(
         self, utter_action: str, output_channel: str, filled_slots: dict[str, Any]

@@ -110,6 +110,11 @@ def create_app(
     app.config.ACCESS_LOG = settings.access_log
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.TOUCHUP = False  # source rewriting breaks when several apps start in one process (tests)
+    # behind a reverse proxy, the visitor's address (rate limits) comes from the headers it sets
+    if settings.proxies_count:
+        app.config.PROXIES_COUNT = settings.proxies_count
+    if settings.real_ip_header:
+        app.config.REAL_IP_HEADER = settings.real_ip_header
     app.ctx.settings = settings
 
     app.blueprint(customer.bp)
@@ -118,7 +123,7 @@ def create_app(
     app.blueprint(health.bp)
     app.blueprint(static.create_blueprint(settings.widget_dir, settings.static_dir))
     if settings.dev_mailbox is not None:
-        app.blueprint(devmail.create_blueprint(settings.dev_mailbox))
+        app.blueprint(devmail.create_blueprint(settings.dev_mailbox, settings.dev_mail_token))
 
     @app.before_server_start
     async def connect(app: Sanic) -> None:
@@ -190,7 +195,7 @@ def create_app(
 
     def cors_headers(request: Request) -> dict[str, str]:
         origin = request.headers.get("origin")
-        if not origin:
+        if not origin or request.path.startswith("/dev/"):
             return {}
         allowed = settings.allowed_origins
         if "*" in allowed:

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from sportello.patterns import mask_email
 from sportello.responses import select
 from sportello.shop import facts
 
@@ -106,6 +107,8 @@ class Responses:
             raise ResponsesError(f"no usable variation for response {name!r} in domain.yml")
         chosen = self._rng.choice(candidates)
         values = {**facts(), **values}  # the shop's facts (bot/shop.yml): "entro {refund_days} giorni"
+        if values.get("email"):  # the chat never writes an address back in full
+            values["email"] = mask_email(str(values["email"]))
         out: dict[str, Any] = {"text": fill(chosen["text"], values)}
         buttons = chosen.get("buttons")
         if isinstance(buttons, list) and buttons:

@@ -83,6 +83,26 @@ class Settings:
     mail_link_ttl: float = 14 * 86400
     mail_reply_delay: float = 60.0  # an agent's reply waits this long for the customer to read it on the page
     dev_mailbox: Path | None = None  # the development mail server's folder, shown at /dev/mail
+    dev_mail_token: str = ""  # what /dev/mail?token= must carry (required with dev_mailbox)
+    # e-mail the hub sends because of what a visitor wrote: at most this many per address and per
+    # visitor (browser) a day, and this many in all an hour (counted in Redis, every process)
+    mail_per_address_per_day: int = 3
+    mail_per_visitor_per_day: int = 5
+    mail_per_hour: int = 200
+    # behind a reverse proxy: how many proxies to trust in X-Forwarded-For, or the header that
+    # carries the visitor's address (Sanic's PROXIES_COUNT / REAL_IP_HEADER); unset: the peer address
+    proxies_count: int = 0
+    # the key the shop's site signs a signed-in customer's token with (docs/widget.md): the widget
+    # passes it, and the customer's e-mail counts as proven (their orders need no other proof)
+    customer_token_secret: str = ""
+    # order lookups the bot may make for one conversation / visitor / origin (IP) an hour, and the
+    # failed proofs of an order a visitor / origin may make an hour
+    order_lookups_per_conversation: int = 6
+    order_lookups_per_visitor: int = 10
+    order_lookups_per_origin: int = 30
+    order_proofs_failed_per_visitor: int = 5
+    order_proofs_failed_per_origin: int = 10
+    real_ip_header: str = ""
     ticket_promise_seconds: float = 24 * 3600  # the reply time promised with a ticket
     wait_offer_minutes: int = 3  # past this estimated wait, a queued customer may choose e-mail instead
 
@@ -133,7 +153,16 @@ class Settings:
         if "@" not in mail_from:
             raise SettingsError(f"MAIL_FROM={mail_from!r} is not an e-mail address")
         dev_mailbox = e.get("HUB_DEV_MAILBOX")
+        dev_mail_token = e.text("HUB_DEV_MAIL_TOKEN")
+        if dev_mailbox and len(dev_mail_token) < 16:
+            raise SettingsError(
+                "HUB_DEV_MAILBOX needs HUB_DEV_MAIL_TOKEN (16 characters or more): /dev/mail shows the "
+                "mails' links, only to whoever has the token"
+            )
 
+        customer_secret = e.text("SHOP_CUSTOMER_TOKEN_SECRET")
+        if customer_secret:
+            strong("SHOP_CUSTOMER_TOKEN_SECRET", customer_secret, 32, 12)
         secret = required("HUB_SECRET")
         internal_token = required("HUB_INTERNAL_TOKEN")
         if require_secrets:
@@ -200,6 +229,18 @@ class Settings:
             mail_link_ttl=e.duration("MAIL_LINK_TTL", 14 * 86400),
             mail_reply_delay=e.duration("MAIL_REPLY_DELAY", 60.0),
             dev_mailbox=Path(dev_mailbox).expanduser().resolve() if dev_mailbox else None,
+            dev_mail_token=dev_mail_token,
+            mail_per_address_per_day=e.integer("MAIL_MAX_PER_ADDRESS_PER_DAY", 3),
+            mail_per_visitor_per_day=e.integer("MAIL_MAX_PER_VISITOR_PER_DAY", 5),
+            mail_per_hour=e.integer("MAIL_MAX_PER_HOUR", 200),
+            proxies_count=e.integer("HUB_PROXIES_COUNT", 0, minimum=0),
+            customer_token_secret=customer_secret,
+            order_lookups_per_conversation=e.integer("ORDER_LOOKUPS_PER_CONVERSATION", 6),
+            order_lookups_per_visitor=e.integer("ORDER_LOOKUPS_PER_VISITOR", 10),
+            order_lookups_per_origin=e.integer("ORDER_LOOKUPS_PER_ORIGIN", 30),
+            order_proofs_failed_per_visitor=e.integer("ORDER_PROOFS_FAILED_PER_VISITOR", 5),
+            order_proofs_failed_per_origin=e.integer("ORDER_PROOFS_FAILED_PER_ORIGIN", 10),
+            real_ip_header=e.text("HUB_REAL_IP_HEADER"),
             ticket_promise_seconds=e.duration("HUB_TICKET_PROMISE", 24 * 3600),
             wait_offer_minutes=e.integer("HUB_WAIT_OFFER_MINUTES", 3),
         )

@@ -17,6 +17,10 @@ UINT64 = 2**64
 MAX_JSON_DEPTH = 16  # the deepest document the hub accepts: a case summary's order is 3 levels
 SUMMARY_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 SUMMARY_MAX_BYTES = 16 * 1024
+# exactly one address: a name, one @, a domain with a dot; no spaces, commas, quotes or line breaks
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}$"
+)
 
 
 def _reject_constant(name: str) -> None:
@@ -157,11 +161,20 @@ def summary(value: Any) -> dict[str, Any]:
             item = item.strip()[:4000]
         elif item is not None:
             raise ClientError("invalid_summary", f"summary.{key} must be a string")
+        if key == "email" and item not in (None, ""):
+            item = email(item)
         if item not in (None, "", [], {}):
             clean[key] = item
     if len(json.dumps(clean, ensure_ascii=False).encode()) > SUMMARY_MAX_BYTES:
         raise ClientError("invalid_summary", "summary is larger than 16 KiB", 413)
     return clean
+
+
+def email(value: Any) -> str:
+    """One e-mail address, lower-cased: never a list, never a header's worth of anything else."""
+    if not isinstance(value, str) or len(value.strip()) > 254 or not EMAIL_RE.match(value.strip()):
+        raise ClientError("invalid_email", "email must be one e-mail address (name@example.it)")
+    return value.strip().lower()
 
 
 def rating(value: Any) -> int:

@@ -25,3 +25,20 @@ def extract_email(text: Optional[str]) -> Optional[str]:
     """The first e-mail address in ``text``, lower-cased."""
     match = EMAIL.search(str(text or ""))
     return match.group(0).lower() if match else None
+
+
+def mask_email(email: Optional[str]) -> str:
+    """An address as the chat may show it: each part of the name kept by its first and last letter
+    (giulia.rossi@example.it → g****a.r***i@example.it), the domain as it is. The chat never writes
+    an address back in full: whoever typed it may not be its owner."""
+    text = str(email or "").strip()
+    name, at, domain = text.partition("@")
+    if not at:
+        return ""
+
+    def part(word: str) -> str:
+        if len(word) <= 2:
+            return word[:1] + "*" * (len(word) - 1)
+        return word[0] + "*" * (len(word) - 2) + word[-1]
+
+    return ".".join(part(w) for w in name.split(".")) + "@" + domain

@@ -32,8 +32,13 @@ HUB_PY = ROOT / ".venv" / "hub" / "bin" / "python"
 MODEL = ROOT / "bot" / "models" / "sportello.tar.gz"
 
 
+SECRETS = ("HUB_INTERNAL_TOKEN", "HUB_SECRET", "RASA_TOKEN", "HUB_DEV_MAIL_TOKEN")
+
+
 def load_secrets(run_dir: Path, env: dict[str, str]) -> dict[str, str]:
-    """HUB_INTERNAL_TOKEN and HUB_SECRET from ``env``, else generated once into run_dir."""
+    """The stack's secrets from ``env``, else generated once into run_dir: the bot→hub token, the
+    key that signs tokens, the token of Rasa's HTTP API (the hub and `make ship` send it), and the
+    token of the development mailbox page."""
     store = run_dir / "secrets.env"
     saved: dict[str, str] = {}
     if store.exists():
@@ -41,10 +46,12 @@ def load_secrets(run_dir: Path, env: dict[str, str]) -> dict[str, str]:
             key, _, value = line.partition("=")
             saved[key.strip()] = value.strip()
     values = {}
-    for key in ("HUB_INTERNAL_TOKEN", "HUB_SECRET"):
+    for key in SECRETS:
         values[key] = env.get(key) or saved.get(key) or secrets.token_urlsafe(32)
-    if any(saved.get(k) != v for k, v in values.items()) and not any(env.get(k) for k in values):
-        store.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    # what was not given in the environment is kept for the next run (given ones are never written)
+    kept = {k: v for k, v in values.items() if not env.get(k)}
+    if any(saved.get(k) != v for k, v in kept.items()):
+        store.write_text("".join(f"{k}={v}\n" for k, v in kept.items()))
         store.chmod(0o600)
     return values
 
@@ -131,6 +138,8 @@ class Stack:
                 "rasa",
                 "run",
                 "--enable-api",
+                "--auth-token",
+                env["RASA_TOKEN"],
                 "-i",
                 "127.0.0.1",
                 "-p",
@@ -312,7 +321,8 @@ def main() -> int:
             f"    demo agents: serena@sportello.example, marco@sportello.example"
             f" (password: {password})\n"
             + (
-                f"  E-mails to customers (caught by the development mail server): {stack.hub_url}/dev/mail\n"
+                "  E-mails to customers (caught by the development mail server):"
+                f" {stack.hub_url}/dev/mail?token={stack.env['HUB_DEV_MAIL_TOKEN']}\n"
                 if stack.mail_port
                 else ""
             )

@@ -15,8 +15,14 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.handoff import perform_handoff
-from bot.actions.orders import NO_ORDER_NUMBER, check_order_number
-from bot.actions.tracker import latest_entity_values, latest_intent, noted
+from bot.actions.orders import (
+    NO_ORDER_NUMBER,
+    check_order_number,
+    check_order_proof,
+    needs_proof,
+    verified_order,
+)
+from bot.actions.tracker import latest_entity_values, latest_intent, noted, user_events
 from sportello.patterns import extract_email
 from sportello.problems import FRUSTRATED, registry
 
@@ -36,6 +42,10 @@ CASE_SLOTS = (
     "bot_tried",
     "to_check",
     "customer_words",
+    "order_proof",
+    "order_verified",
+    "email_verified",
+    "order_proof_failures",
 )
 
 
@@ -50,14 +60,43 @@ def another_order(tracker: Tracker) -> str | None:
     number = tracker.get_slot("order_number")
     if not tracker.active_loop_name or not number or number == NO_ORDER_NUMBER:
         return None
-    for other in latest_entity_values(tracker, "order_number"):
+    numbers = latest_entity_values(tracker, "order_number")
+    for other in numbers:
         if other != number:
             return other
+    if number in numbers:
+        return None  # a product named with this order's own number is this case (or a mismatch: to_check)
     product = (tracker.get_slot("order_product") or "").lower()
     for other in latest_entity_values(tracker, "product"):
         if product and other.lower() not in product:
             return other
     return None
+
+
+def products_named(tracker: Tracker) -> list[str]:
+    """The products the customer named in this case's messages (the `product` lookup), in order."""
+    named: list[str] = []
+    for event in user_events(tracker)[-6:]:
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            value = str(entity.get("value") or "")
+            if entity.get("entity") == "product" and value and value.lower() not in named:
+                named.append(value.lower())
+    return named
+
+
+def product_against_order(tracker: Tracker, order: Any) -> str | None:
+    """The customer speaks of a product the order found does not hold ("la lampada" of an order
+    that is a wardrobe): the bot does not argue, the agent is told to check (case card)."""
+    if not isinstance(order, dict) or not order.get("product"):
+        return None
+    product = str(order["product"]).lower()
+    other = [name for name in products_named(tracker) if name not in product]
+    if not other or any(name in product for name in products_named(tracker)):
+        return None
+    return (
+        f"Il cliente parla di «{other[0]}», ma l'ordine {order.get('number')} è "
+        f"{order['product']}: verificare che sia l'ordine giusto."
+    )
 
 
 ORDER_STATES = {"preparing": "in preparazione", "in_transit": "in viaggio", "cancelled": "annullato"}
@@ -171,13 +210,21 @@ class ValidateProblemReportForm(FormValidationAction):
         the summary only when the case goes to a person (not when the bot can do it itself)."""
         if tracker.get_slot("mood") == FRUSTRATED:
             return ["order_number"]
-        slots = ["order_number", "description"]
+        slots = ["order_number"]
+        if needs_proof(tracker):
+            slots.append("order_proof")  # before anything of the order is read back
+        slots.append("description")
         order = tracker.get_slot("order") or {}
         problem = registry().problem(tracker.get_slot("problem_type"))
-        if problem is not None and problem.solver and can_solve(problem.solver, order):
+        if (
+            problem is not None
+            and problem.solver
+            and verified_order(tracker)
+            and can_solve(problem.solver, order)
+        ):
             return slots
         if not order.get("email"):
-            slots.append("email")
+            slots.append("email")  # no order to write to: the customer's own address (a claim)
         slots.append("summary_confirmed")
         return slots
 
@@ -188,14 +235,29 @@ class ValidateProblemReportForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Look the order up and reflect it back ("il tavolo Oslo, consegnato il 12/11")."""
-        result = await check_order_number(slot_value, dispatcher, tracker, reflect=True)
+        """Look the order up; it is read back ("il tavolo Oslo, consegnato il 12/11") once proven."""
+        result = await check_order_number(slot_value, dispatcher, tracker, reflect_back=True)
         if result.get("order_number") and tracker.get_slot("summary_confirmed") is not None:
             result["summary_confirmed"] = None  # a corrected number: confirm the summary again
-        mismatch = story_against_store(tracker.get_slot("problem_type"), result.get("order"))
-        if mismatch:
-            result["to_check"] = [*(tracker.get_slot("to_check") or []), mismatch]
+        checks = [
+            story_against_store(tracker.get_slot("problem_type"), result.get("order")),
+            product_against_order(tracker, result.get("order")),
+        ]
+        to_check = list(tracker.get_slot("to_check") or [])
+        to_check += [check for check in checks if check and check not in to_check]
+        if to_check:
+            result["to_check"] = to_check
         return result
+
+    async def validate_order_proof(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The order's e-mail or delivery postcode: the order is read back once it matches."""
+        return await check_order_proof(slot_value, dispatcher, tracker, reflect_back=True)
 
     async def validate_description(
         self,
@@ -249,11 +311,15 @@ class ActionAskSummaryConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Fill utter_case_summary with the order and the customer's words."""
-        order = tracker.get_slot("order") or {}
+        order = verified_order(tracker) or {}  # an order not proven the customer's is not read back
+        named = products_named(tracker)
         dispatcher.utter_message(
             response="utter_case_summary",
             order_number=tracker.get_slot("order_number") or NO_ORDER_NUMBER,
-            product=order.get("product") or tracker.get_slot("product") or NO_ORDER_NUMBER,
+            product=order.get("product")
+            or (named[0] if named else None)
+            or tracker.get_slot("product")
+            or NO_ORDER_NUMBER,
             description=tracker.get_slot("description") or tracker.get_slot("customer_words") or "",
         )
         return []
@@ -261,7 +327,7 @@ class ActionAskSummaryConfirmed(Action):
 
 async def change_delivery(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[bool, list[str]]:
     """Ask the order store for the delivery change the customer described, when the order allows it."""
-    order: dict[str, Any] = tracker.get_slot("order") or {}
+    order: dict[str, Any] = verified_order(tracker) or {}  # only the order's owner changes its delivery
     number = tracker.get_slot("order_number")
     if not order:
         return False, []

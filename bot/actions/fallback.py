@@ -14,6 +14,17 @@ from sportello.problems import FRUSTRATED
 
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
+# what a form asks for in the customer's own words: any text answers it, even one the classifier
+# cannot place (the story; an e-mail or a postcode proving an order)
+FREE_TEXT_SLOTS = ("description", "order_proof")
+
+
+def free_text_answer(tracker: Tracker) -> list[EventType] | None:
+    """The answer to a form's free-text question, taken as it is; None when none is asked."""
+    requested = tracker.get_slot("requested_slot")
+    if tracker.active_loop_name and requested in FREE_TEXT_SLOTS:
+        return [SlotSet(requested, tracker.latest_message.get("text"))]
+    return None
 
 
 def consecutive_intents(tracker: Tracker, intent: str) -> int:
@@ -52,9 +63,9 @@ class ActionHandleFallback(Action):
     ) -> list[EventType]:
         """Rephrase, or hand off (reason ``frustration`` when the customer is angry, else ``fallback``)."""
         in_form = bool(tracker.active_loop_name)
-        if in_form and tracker.get_slot("requested_slot") == "description":
-            # Asked for the story, any text is the story, even one the classifier cannot place.
-            return [SlotSet("description", tracker.latest_message.get("text"))]
+        answer = free_text_answer(tracker)
+        if answer is not None:
+            return answer
         other = note_another_order(dispatcher, tracker)
         if other is not None:  # understood after all: it is about another order
             return other
@@ -87,6 +98,9 @@ class ActionHandleOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Explain the scope, or hand off with reason ``fallback`` (also in the middle of a form)."""
+        answer = free_text_answer(tracker)
+        if answer is not None:  # "20121" asked for a postcode is an answer, not a stranger's question
+            return answer
         other = note_another_order(dispatcher, tracker)
         if other is not None:  # not out of scope: it is about another order
             return other

@@ -89,6 +89,10 @@ def case_summary(tracker: Tracker, slots: Optional[dict[str, Any]] = None) -> di
         "to_check": list(slot("to_check") or []),
         "order": order,
         "customer_name": (order or {}).get("customer_name"),
+        # what the customer proved (a typed value is a claim): the hub joins a case, finds the
+        # customer's history and the agent trusts the order only on these
+        "order_verified": slot("order_verified") or None,
+        "email_verified": bool(slot("order_verified") and slot("email_verified")),
     }
 
 
@@ -181,7 +185,8 @@ class ActionAddCaseDetail(Action):
         if number:
             detail["order_number"] = number
             try:
-                order = await get_order_store().get(number)
+                allowed = await HubClient.from_settings().order_lookup(tracker.sender_id, "lookup")
+                order = await get_order_store().get(number) if allowed else None
             except OrderStoreUnavailable:
                 order = None
             if order is not None:

@@ -1,4 +1,14 @@
-"""Orders: the lookup that forms share (reflect the order back), and the status the bot tells itself."""
+"""Orders: the lookup that forms share, the proof that the order is the customer's, and the status
+the bot tells itself.
+
+A typed order number is a claim: order numbers are short and, in real shops, sequential. Before the
+bot reads back anything of an order (product, dates, status, tracking, name, e-mail) the customer
+proves it with a second fact only the buyer knows and the shop holds — the e-mail used for the order
+or the postcode of its delivery address (`order_proof`, asked once, with one retry). Until then the
+bot listens, acknowledges, apologises and hands off, and the agent's case card says the order is not
+verified. Every lookup and every failed proof is counted by the hub (per conversation, visitor and
+origin): an enumeration gets a clear message and stops.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +19,96 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
-from bot.actions.tracker import latest_intent, noted
+from bot.actions.api.hub import HubClient
+from bot.actions.api.orders import Order, OrderStoreUnavailable, get_order_store
+from bot.actions.tracker import latest_intent, noted, signed_in_email
 from sportello.patterns import extract_order_number
 
 NO_ORDER_NUMBER = "-"
 MAX_ORDER_ATTEMPTS = 2
+MAX_PROOF_ATTEMPTS = 2  # the proof is asked once; a typo gets one more try
+PROOF_GIVEN_UP = "-"  # `order_proof` when the customer could not prove the order: the agent checks
+
+
+def verified_order(tracker: Tracker, number: Any = None) -> dict[str, Any] | None:
+    """The order in the `order` slot when the customer proved it is theirs (and, with `number`,
+    when it is that order); None otherwise."""
+    order = tracker.get_slot("order") or {}
+    if not order or not tracker.get_slot("order_verified"):
+        return None
+    if number is not None and order.get("number") != number:
+        return None
+    return order
+
+
+def needs_proof(tracker: Tracker) -> bool:
+    """An order was found and the customer has neither proved it nor given up on proving it."""
+    return (
+        bool(tracker.get_slot("order"))
+        and not tracker.get_slot("order_verified")
+        and not tracker.get_slot("order_proof")
+    )
+
+
+def reflect(dispatcher: CollectingDispatcher, order: Order) -> None:
+    """Read the order back ("il tavolo da pranzo Oslo, consegnato il 12/11"): only once proven."""
+    found = "late" if order.is_late else order.status
+    dispatcher.utter_message(response=f"utter_order_found_{found}", **order.template_values())
+
+
+async def check_order_proof(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, reflect_back: bool
+) -> dict[str, Any]:
+    """Check the customer's proof (the order's e-mail or delivery postcode) against the order found.
+
+    Proven: the order is read back (when `reflect_back`) and its e-mail becomes the case's, proven.
+    Wrong: said kindly and counted like a failed login; one more try, then the case goes on
+    without the proof (the agent checks) — the order is never read back to an unproven writer."""
+    slot = tracker.get_slot("order") or {}
+    if not slot:
+        return {"order_proof": PROOF_GIVEN_UP}
+    order = Order.from_dict(slot)
+    how = order.proven_by(value)
+    if how:
+        if reflect_back:
+            reflect(dispatcher, order)
+        return {
+            "order_proof": how,
+            "order_verified": how,
+            "email": order.email or tracker.get_slot("email"),
+            "email_verified": bool(order.email),
+            "order_proof_failures": 0,
+            "bot_tried": noted(tracker, f"ordine {order.number} verificato dal cliente ({PROOF_WORDS[how]})"),
+        }
+    failures = int(tracker.get_slot("order_proof_failures") or 0) + 1
+    allowed = await HubClient.from_settings().order_lookup(tracker.sender_id, "failed_proof")
+    if failures < MAX_PROOF_ATTEMPTS and allowed:
+        dispatcher.utter_message(response="utter_order_proof_wrong")
+        return {"order_proof": None, "order_proof_failures": failures}
+    dispatcher.utter_message(response="utter_order_proof_given_up")
+    return {
+        "order_proof": PROOF_GIVEN_UP,
+        "order_verified": None,
+        "order_proof_failures": failures,
+        "bot_tried": noted(
+            tracker,
+            f"ordine {order.number} NON verificato: il cliente non ha dato l'e-mail o il CAP dell'ordine "
+            "(nessun dettaglio dell'ordine gli è stato detto)",
+        ),
+    }
+
+
+PROOF_WORDS = {"email": "e-mail dell'ordine", "postcode": "CAP di consegna", "token": "accesso al sito"}
 
 
 async def check_order_number(
-    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, reflect: bool
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, reflect_back: bool
 ) -> dict[str, Any]:
     """Validate an order number against the store; shared by the forms that ask for one.
 
-    Returns the slots to set: the number (or NO_ORDER_NUMBER to go on without it), the order,
-    the failed attempts and what the bot noted for the agent.
+    Returns the slots to set: the number (or NO_ORDER_NUMBER to go on without it), the order (kept
+    for the agent, read back only once proven), the failed attempts and what the bot noted for the
+    agent. Each lookup is counted by the hub first.
     """
     if latest_intent(tracker) == "deny" and not extract_order_number(value):
         # "Non ce l'ho": continue without it; the agent finds the order by e-mail.
@@ -35,6 +120,14 @@ async def check_order_number(
             return {"order_number": NO_ORDER_NUMBER, "order": None}
         dispatcher.utter_message(response="utter_order_number_invalid")
         return {"order_number": None, "order_lookup_failures": failures + 1}
+    if not await HubClient.from_settings().order_lookup(tracker.sender_id, "lookup"):
+        # many numbers tried (from this chat, this browser or this address): stop, kindly
+        dispatcher.utter_message(response="utter_order_lookups_stopped")
+        return {
+            "order_number": NO_ORDER_NUMBER,
+            "order": None,
+            "bot_tried": noted(tracker, "troppe ricerche di ordini da questo visitatore: ricerche fermate"),
+        }
     try:
         order = await get_order_store().get(number)
     except OrderStoreUnavailable:
@@ -56,15 +149,41 @@ async def check_order_number(
             }
         dispatcher.utter_message(response="utter_order_not_found", order_number=number)
         return {"order_number": None, "order_lookup_failures": failures}
+    # proven earlier in this conversation (the same order): never asked again; a customer signed in
+    # on the shop's site with the order's e-mail has proven it already
+    proven = verified_order(tracker, number)
+    signed_in = signed_in_email(tracker)
+    if not proven and signed_in and order.email and signed_in == order.email.strip().lower():
+        if reflect_back:
+            reflect(dispatcher, order)
+        return {
+            "order_number": number,
+            "order": order.as_slot(),
+            "order_product": order.product,
+            "order_lookup_failures": 0,
+            "email": order.email,
+            "email_verified": True,
+            "order_verified": "token",
+            "order_proof": "token",
+            "order_proof_failures": 0,
+            "bot_tried": noted(
+                tracker, f"trovato l'ordine {number} ({order.product}), del cliente che ha fatto l'accesso"
+            ),
+        }
     already = (tracker.get_slot("order") or {}).get("number") == number  # told a moment ago
-    if reflect and not already:
-        found = "late" if order.is_late else order.status
-        dispatcher.utter_message(response=f"utter_order_found_{found}", **order.template_values())
+    if reflect_back and proven and not already:
+        reflect(dispatcher, order)
     return {
         "order_number": number,
         "order": order.as_slot(),
         "order_product": order.product,
         "order_lookup_failures": 0,
+        # mail about this order goes to the address on the order, never to one typed
+        "email": order.email or tracker.get_slot("email"),
+        "email_verified": bool(proven and order.email),
+        "order_verified": tracker.get_slot("order_verified") if proven else None,
+        "order_proof": tracker.get_slot("order_proof") if proven else None,
+        "order_proof_failures": tracker.get_slot("order_proof_failures") if proven else 0,
         "bot_tried": noted(tracker, f"trovato l'ordine {number} ({order.product})"),
     }
 
@@ -76,6 +195,16 @@ class ValidateOrderStatusForm(FormValidationAction):
         """The validator's name (rasa-sdk pairs it with order_status_form)."""
         return "validate_order_status_form"
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """The number, then the proof that the order is the customer's (unless proven already)."""
+        return ["order_number", "order_proof"] if needs_proof(tracker) else ["order_number"]
+
     async def validate_order_number(
         self,
         slot_value: Any,
@@ -84,7 +213,17 @@ class ValidateOrderStatusForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         """Check the number against the store (the status itself is said afterwards)."""
-        return await check_order_number(slot_value, dispatcher, tracker, reflect=False)
+        return await check_order_number(slot_value, dispatcher, tracker, reflect_back=False)
+
+    async def validate_order_proof(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """The order's e-mail or delivery postcode (the status is said afterwards)."""
+        return await check_order_proof(slot_value, dispatcher, tracker, reflect_back=False)
 
 
 class ActionCheckOrderStatus(Action):
@@ -111,6 +250,16 @@ class ActionCheckOrderStatus(Action):
         if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
             return [SlotSet("order_number", None)]
+        if not verified_order(tracker, number):
+            # not proven the customer's: nothing of it is said; a person can help
+            dispatcher.utter_message(response="utter_order_status_unverified")
+            dispatcher.utter_message(response="utter_offer_human")
+            return [
+                SlotSet(
+                    "bot_tried",
+                    noted(tracker, f"stato dell'ordine {number} non detto: ordine non verificato"),
+                )
+            ]
         events: list[EventType] = [SlotSet("order", order.as_slot()), SlotSet("order_product", order.product)]
         if order.is_late:
             # The date has passed (in the shop's time zone): say it is late, apologise once for it,

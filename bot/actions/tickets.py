@@ -11,9 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.api.hub import HubClient, HubUnavailable
+from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.handoff import perform_handoff
 from bot.actions.tracker import user_events
-from sportello.patterns import extract_email, extract_order_number
+from sportello.patterns import extract_order_number
 
 TICKET = re.compile(r"(?<![A-Za-z0-9])([Tt](?=[A-Za-z0-9]{0,7}[0-9])[A-Za-z0-9]{8})(?![A-Za-z0-9])")
 NO_TICKET = "-"
@@ -34,14 +35,18 @@ def visitor_of(tracker: Tracker) -> str:
     return ""
 
 
-def proves(text: Any, ticket: dict[str, Any]) -> bool:
-    """Whether ``text`` carries the e-mail or the order number recorded on the ticket."""
-    email = extract_email(str(text or ""))
+async def proves(text: Any, ticket: dict[str, Any]) -> Optional[str]:
+    """How ``text`` proves the ticket is the writer's: the ticket's order number together with the
+    order's e-mail or delivery postcode (the order store's, a second fact only the buyer knows);
+    None otherwise. An e-mail alone proves nothing: anyone can know someone's address."""
     number = extract_order_number(str(text or ""))
-    return bool(
-        (email and ticket.get("email") and email == str(ticket["email"]).lower())
-        or (number and ticket.get("order_number") and number == str(ticket["order_number"]))
-    )
+    if not number or not ticket.get("order_number") or number != str(ticket["order_number"]):
+        return None
+    try:
+        order = await get_order_store().get(number)
+    except OrderStoreUnavailable:
+        return None
+    return order.proven_by(text) if order is not None else None
 
 
 class ValidateTicketForm(FormValidationAction):
@@ -81,11 +86,10 @@ class ValidateTicketForm(FormValidationAction):
         except HubUnavailable:
             dispatcher.utter_message(response="utter_ticket_lookup_failed")
             return {"ticket_id": NO_TICKET}
-        if ticket is None:
-            dispatcher.utter_message(response="utter_ticket_not_found", ticket_id=code)
-            return {"ticket_id": NO_TICKET}
+        # a code that does not exist is asked for its proof like one that does: the bot never
+        # tells which codes exist
         visitor = visitor_of(tracker)
-        same_browser = bool(visitor) and visitor == ticket.get("visitor_id")
+        same_browser = ticket is not None and bool(visitor) and visitor == ticket.get("visitor_id")
         return {"ticket_id": code, "ticket_verified": True if same_browser else None}
 
     async def validate_ticket_proof(
@@ -95,13 +99,20 @@ class ValidateTicketForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        """Check the e-mail or order number against the ticket."""
+        """Check the order number and its e-mail or postcode against the ticket's order."""
         code = tracker.get_slot("ticket_id")
+        hub = HubClient.from_settings()
         try:
-            ticket = await HubClient.from_settings().ticket(code) or {}
+            ticket = await hub.ticket(code) or {}
         except HubUnavailable:
             ticket = {}
-        return {"ticket_proof": str(slot_value or "")[:200], "ticket_verified": proves(slot_value, ticket)}
+        how = await proves(slot_value, ticket)
+        if not how:
+            await hub.order_lookup(tracker.sender_id, "failed_proof")  # counted like a failed login
+        result: dict[str, Any] = {"ticket_proof": str(slot_value or "")[:200], "ticket_verified": bool(how)}
+        if how:
+            result.update(order_verified=how, email_verified=how == "email")
+        return result
 
 
 class ActionTicketFollowup(Action):
@@ -132,6 +143,9 @@ class ActionTicketFollowup(Action):
                 for slot in ("problem_type", "order_number", "description", "email"):
                     if summary.get(slot) and not tracker.get_slot(slot):
                         carried[slot] = summary[slot]
+                if tracker.get_slot("order_verified"):
+                    carried["order_verified"] = tracker.get_slot("order_verified")
+                    carried["email_verified"] = tracker.get_slot("email_verified")
         elif code:
             # Not proven: a fresh case, which says which code the customer quoted so that the agent
             # can link it if it is theirs — never the other case's history.

@@ -31,3 +31,13 @@ def noted(tracker: Tracker, *notes: str) -> list[str]:
         if note not in tried:
             tried.append(note)
     return tried
+
+
+def signed_in_email(tracker: Tracker) -> Optional[str]:
+    """The e-mail of the customer signed in on the shop's site, as the hub passes it (message
+    metadata `verified_email`, from the shop's signed token: docs/widget.md); None otherwise."""
+    for event in reversed(user_events(tracker)):
+        email = (event.get("metadata") or {}).get("verified_email")
+        if email:
+            return str(email).strip().lower()
+    return None

@@ -202,6 +202,14 @@ async def stream(request: Request, ws):
                     raise ClientError("unknown_type", "type must be heartbeat, presence or typing")
             except ClientError as exc:
                 writer.post({"type": "error", "code": exc.code, "message": exc.message})
+            except RedisError:  # Redis away for a moment: this frame fails, the socket stays
+                log.warning("a frame of agent %s failed: Redis unavailable", agent.id)
+                writer.post({"type": "error", "code": "unavailable", "message": "try again in a moment"})
+            except Exception:  # one bad frame never closes an agent's console
+                log.exception("a frame of agent %s failed", agent.id)
+                writer.post(
+                    {"type": "error", "code": "internal", "message": "something went wrong on our side"}
+                )
     finally:
         remove()
         writer.closed = True  # no more signs of life from this socket, whatever is in flight

@@ -29,7 +29,9 @@ async def create_conversation(request: Request):
     """Start a conversation; a returning browser sends its visitor_token back."""
     body = read_json(request, required=False)
     customers = request.app.ctx.hub.customers
-    created = await customers.start(body.get("visitor_token"), request.remote_addr or request.ip)
+    created = await customers.start(
+        body.get("visitor_token"), request.remote_addr or request.ip, body.get("customer_token")
+    )
     return json_response(created, status=201)
 
 

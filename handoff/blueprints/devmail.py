@@ -1,16 +1,21 @@
 """For developers only: the mails the development mail server caught (`make run` starts it and sets
-HUB_DEV_MAILBOX), at /dev/mail. Not registered at all without HUB_DEV_MAILBOX."""
+HUB_DEV_MAILBOX), at /dev/mail?token=HUB_DEV_MAIL_TOKEN. Not registered at all without
+HUB_DEV_MAILBOX; without the token it answers 404 (the mails carry links that reopen customers'
+conversations); never with CORS headers (no other site's page can read it)."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import hmac
 import html
 import re
 from pathlib import Path
 
 from sanic import Blueprint, Request
 from sanic.response import html as html_response
+
+from handoff.errors import NotFound
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -45,11 +50,14 @@ def _linked(text: str) -> str:
     return "".join(out)
 
 
-def create_blueprint(folder: Path) -> Blueprint:
+def create_blueprint(folder: Path, token: str) -> Blueprint:
     bp = Blueprint("devmail", url_prefix="/dev")
 
     @bp.get("/mail")
     async def mailbox(request: Request):
+        given = request.args.get("token") or ""
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            raise NotFound("not_found", "not found")
         mails = read_mailbox(folder)
         items = "".join(
             "<article><h2>{subject}</h2><p>{date} — to {to}</p><pre>{body}</pre></article>".format(

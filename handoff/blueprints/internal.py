@@ -33,3 +33,11 @@ async def ticket(request: Request, ticket_id: str):
 async def rating(request: Request, conversation_id: str):
     body = read_json(request)
     return json_response(await request.app.ctx.hub.ratings.rate(conversation_id, body.get("rating")))
+
+
+@bp.post("/conversations/<conversation_id:str>/order-lookups", ctx_auth="internal")
+async def order_lookup(request: Request, conversation_id: str):
+    """Count an order lookup (`kind: lookup`) or a failed proof of an order (`kind: failed_proof`)
+    of this conversation's visitor: 200 while within the limits, 429 (Retry-After) past them."""
+    body = read_json(request)
+    return json_response(await request.app.ctx.hub.cases.order_lookup(conversation_id, body.get("kind")))

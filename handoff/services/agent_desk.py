@@ -11,6 +11,7 @@ from typing import Any
 from handoff import validation
 from handoff.bus import AgentNotice, BusMessage, EventStored, Typing
 from handoff.errors import ClientError, NotFound, RateLimited
+from handoff.ids import is_conversation_id
 from handoff.responses import Responses
 from handoff.services import metrics
 from handoff.services.auth import Auth
@@ -236,7 +237,11 @@ class AgentDesk:
 
     async def typing(self, cid: Any, agent: Agent) -> None:
         """The agent types in one of their conversations (the customer sees "Serena sta scrivendo")."""
-        if not isinstance(cid, str) or await self.convs.agent_id(cid) != agent.id:
+        if (
+            not isinstance(cid, str)
+            or not is_conversation_id(cid)
+            or await self.convs.agent_id(cid) != agent.id
+        ):
             raise ClientError("not_assigned", "not your conversation")
         await self.events.typing(cid, "agent", {"name": agent.name})
 

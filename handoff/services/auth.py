@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from handoff.ids import new_visitor_id
 from handoff.store import AgentStore
 from handoff.store.agents import Agent
 from handoff.tokens import Signer, TokenError
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    """A link from an e-mail: the conversation it reopens, the visitor it was for, its id (a link
+    works once), when it was made and how long it has left."""
+
+    cid: str
+    visitor_id: str
+    jti: str
+    issued_at: float
+    seconds_left: float
 
 
 class Auth:
@@ -29,24 +42,29 @@ class Auth:
                 return vid
         return new_visitor_id()
 
+    def conversation_token(self, cid: str, visitor_id: str) -> str:
+        """The token that opens conversation `cid` only."""
+        return self.signer.sign("conversation", {"cid": cid, "vid": visitor_id}, ttl=self.conversation_ttl)
+
     def conversation_tokens(self, cid: str, visitor_id: str) -> dict[str, str]:
-        ttl = self.conversation_ttl
+        """A new conversation's token and its browser's visitor token."""
         return {
-            "token": self.signer.sign("conversation", {"cid": cid, "vid": visitor_id}, ttl=ttl),
-            "visitor_token": self.signer.sign("visitor", {"vid": visitor_id}, ttl=ttl),
+            "token": self.conversation_token(cid, visitor_id),
+            "visitor_token": self.signer.sign("visitor", {"vid": visitor_id}, ttl=self.conversation_ttl),
         }
 
     def resume_link(self, cid: str, visitor_id: str, ttl: float) -> str:
         """The token of a link (in an e-mail) that reopens conversation `cid`; expires after `ttl`."""
         return self.signer.sign("resume", {"cid": cid, "vid": visitor_id}, ttl=ttl)
 
-    def resumed(self, link_token: Any) -> tuple[str, str]:
-        """(conversation id, visitor id) of a valid link token; TokenError when forged or expired."""
+    def resumed(self, link_token: Any) -> LinkClaims:
+        """What a valid link token says; TokenError when forged or expired."""
         payload = self.signer.verify(link_token if isinstance(link_token, str) else None, "resume")
-        cid, vid = payload.get("cid"), payload.get("vid")
-        if not isinstance(cid, str) or not cid:
+        cid, vid, jti = payload.get("cid"), payload.get("vid"), payload.get("jti")
+        if not isinstance(cid, str) or not cid or not isinstance(jti, str) or not jti:
             raise TokenError("no conversation in the link")
-        return cid, str(vid or "")
+        left = max(1.0, float(payload["exp"]) - time.time())
+        return LinkClaims(cid, str(vid or ""), jti, float(payload["iat"]), left)
 
     def verify_conversation(self, token: str | None, cid: str) -> str:
         """The visitor id of a valid token for conversation `cid`; TokenError otherwise."""

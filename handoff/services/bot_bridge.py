@@ -207,6 +207,8 @@ class BotBridge:
         typing = asyncio.create_task(self._keep_typing(cid))
         try:
             metadata = {"visitor_id": turn.get("visitor_id") or ""}
+            if turn.get("verified_email"):  # the shop's site says who is signed in (docs/widget.md)
+                metadata["verified_email"] = turn["verified_email"]
             items = await self.rasa.send(cid, str(turn.get("message") or ""), metadata)
         except RasaUnavailable as exc:
             log.warning("Rasa unavailable for conversation %s: %s", cid, exc)
@@ -289,14 +291,15 @@ class BotBridge:
         if conv is None:
             return
         if email and not conv.email and status == Status.OFFLINE and self.router.mailer.enabled:
-            # the address the bot (or the e-mail offer) asked for: the promise can be kept now
-            await self.cases.add_to_case(cid, {"email": email})
-            said = self.responses.render(
-                "utter_hub_email_noted", conv.voice, ticket_id=conv.ticket_id, email=email
-            )
-            await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
-            await self.events.emit(cid, {"type": "message", "from": "bot", **said})
-            conv.waiting_ack_for = str(conv.handoff_at)
+            # the address the bot (or the e-mail offer) asked for: the promise can be kept now (unless
+            # the caps on mail refuse it: then the customer is told the promise here, below)
+            if await self.cases.add_to_case(cid, {"email": email}):
+                said = self.responses.render(
+                    "utter_hub_email_noted", conv.voice, ticket_id=conv.ticket_id, email=email
+                )
+                await self.convs.set_fields(cid, {"waiting_ack_for": str(conv.handoff_at)})
+                await self.events.emit(cid, {"type": "message", "from": "bot", **said})
+                conv.waiting_ack_for = str(conv.handoff_at)
         if status in (Status.QUEUED, Status.OFFLINE) and conv.waiting_ack_for != str(conv.handoff_at):
             values: dict[str, Any] = {"ticket_id": conv.ticket_id}
             if status == Status.QUEUED:

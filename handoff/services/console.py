@@ -176,6 +176,10 @@ class ConsoleQueries:
             ),
             "priority": conv.priority,
             "ticket_id": conv.ticket_id or None,
+            # what the customer proved: how the order was shown to be theirs ('' not proved) and
+            # whether the e-mail is the order's; a case they named without proof (`claimed_case`)
+            "order_verified": conv.order_verified or None,
+            "email_verified": conv.email_verified,
         }
         return {
             "conversation": await self._view(conv),
@@ -216,7 +220,7 @@ class ConsoleQueries:
         ids: list[str] = []
         if conv.visitor_id:
             ids += await self.lookups.by_visitor(conv.visitor_id)
-        if conv.email:
+        if conv.email and conv.email_verified:  # a typed address opens no one's history
             ids += await self.lookups.by_email(conv.email)
         cases: dict[str, dict[str, Any]] = {}
         for other_id in dict.fromkeys(ids):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from typing import Any
+
+import jwt
 
 from handoff import validation
 from handoff.bus import BusMessage, EventStored, Typing, Wake
@@ -18,6 +21,12 @@ from handoff.settings import Settings
 from handoff.states import Status
 from handoff.store import Stores
 from handoff.tokens import TokenError
+
+
+def as_text(text: str) -> str:
+    """A customer's words as Rasa must read them: never as an intent (`/intent{…}`, the REST
+    channel's shorthand), whatever they typed; the transcript keeps what they wrote."""
+    return text.lstrip().lstrip("/").lstrip() or "?"
 
 
 class Customers:
@@ -42,18 +51,44 @@ class Customers:
         self.events = events
         self.bot = bot
 
-    async def start(self, visitor_token: Any, ip: str) -> dict[str, str]:
-        """A new conversation and its tokens; a returning browser keeps its visitor id."""
+    async def start(self, visitor_token: Any, ip: str, customer_token: Any = None) -> dict[str, Any]:
+        """A new conversation and its tokens; a returning browser keeps its visitor id. With the
+        shop's signed token of a signed-in customer (`customer_token`), their e-mail counts as
+        proven; a token that does not verify starts the conversation unproven and says why."""
         wait = await self.limits.hit("conv", ip or "-", self.settings.rate_conversations_per_minute)
         if wait is not None:
             raise RateLimited("too many new conversations from this address; retry in a minute", wait)
         visitor_id = self.auth.visitor_of(visitor_token)
-        cid = await self.convs.create(visitor_id)
+        origin = hashlib.sha256(f"{self.settings.key_prefix}{ip or '-'}".encode()).hexdigest()[:16]
+        proven, refused = self.signed_in(customer_token)
+        cid = await self.convs.create(visitor_id, origin=origin)
+        if proven:
+            await self.convs.set_fields(cid, {"verified_email": proven})
         await self.events.fact(cid, metrics.STARTED, visitor_id=visitor_id)
         if self.settings.welcome:
             # the panel never opens empty: who answers (an assistant) and the common needs
             await self.bot.store_bot_items(cid, [self.responses.render("utter_welcome")])
-        return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
+        answer: dict[str, Any] = {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
+        if customer_token is not None:
+            answer["customer"] = {"verified": bool(proven), **({"error": refused} if refused else {})}
+        return answer
+
+    def signed_in(self, token: Any) -> tuple[str, str]:
+        """(the e-mail, '') of a valid signed-in customer token; ('', why) otherwise."""
+        if token is None:
+            return "", ""
+        secret = self.settings.customer_token_secret
+        if not secret:
+            return "", "not_configured"
+        if not isinstance(token, str) or len(token) > 4096:
+            return "", "invalid"
+        try:
+            claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "email"]})
+            return validation.email(claims["email"]), ""
+        except jwt.ExpiredSignatureError:
+            return "", "expired"
+        except (jwt.PyJWTError, ClientError, ValueError, TypeError):
+            return "", "invalid"
 
     async def message(self, cid: str, visitor_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Validate, store once per client_id, ack; in bot mode the bot answers it (in order)."""
@@ -96,7 +131,14 @@ class Customers:
         if wait is not None:
             raise RateLimited("too many messages; slow down a little", wait)
         event = {"type": "message", "from": "customer", "text": text, "client_id": client_id}
-        turn = {"message": payload or text, "text": text, "visitor_id": visitor_id or conv.visitor_id}
+        # what the customer types is always text for Rasa (a leading "/" would be read as an intent
+        # with entities); only a payload of the buttons offered is sent as one
+        turn = {
+            "message": payload or as_text(text),
+            "text": text,
+            "visitor_id": visitor_id or conv.visitor_id,
+            "verified_email": conv.verified_email,
+        }
         # the pending bot turn is recorded atomically with the message (if in bot mode then)
         appended = await self.transcript.append(cid, event, client_id, bot_turn=turn, bot_mark=mark)
         if appended.bot_turn_queued:
@@ -108,18 +150,30 @@ class Customers:
         return {"type": "ack", "client_id": client_id, "id": appended.id}
 
     async def resume(self, link: Any, ip: str) -> dict[str, str]:
-        """The conversation of a link from an e-mail, with fresh tokens for this browser; a forged
-        or expired link is refused (401 invalid_link) and changes nothing."""
+        """The conversation of a link from an e-mail, with a token for that conversation only (never
+        the visitor's token, which would open their other cases). A link works once, and not after
+        the case it was sent about was resolved; a forged, expired, used or outdated link is
+        refused (401 invalid_link) and changes nothing."""
         wait = await self.limits.hit("resume", ip or "-", self.settings.rate_conversations_per_minute)
         if wait is not None:
             raise RateLimited("too many links opened from this address; retry in a minute", wait)
         try:
-            cid, visitor_id = self.auth.resumed(link)
+            link_claims = self.auth.resumed(link)
         except TokenError:
             raise Unauthorized("invalid_link", "this link is not valid or has expired") from None
-        if not await self.convs.exists(cid):
+        conv = await self.convs.get(link_claims.cid)
+        if conv is None:
             raise NotFound("conversation_not_found", "this conversation does not exist (any more)")
-        return {"conversation_id": cid, **self.auth.conversation_tokens(cid, visitor_id)}
+        if conv.resolved_at is not None and conv.resolved_at >= link_claims.issued_at:
+            raise Unauthorized(
+                "invalid_link", "this link is no longer valid: the case it was about is closed"
+            )
+        if not await self.limits.once("link", link_claims.jti, link_claims.seconds_left):
+            raise Unauthorized("invalid_link", "this link was used already: write to us from the chat")
+        return {
+            "conversation_id": conv.id,
+            "token": self.auth.conversation_token(conv.id, link_claims.visitor_id),
+        }
 
     async def page_open(self, cid: str, socket_id: str, seen: str | None) -> None:
         await self.pages.alive(cid, socket_id, seen)

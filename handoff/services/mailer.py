@@ -20,6 +20,7 @@ one. Without SMTP_HOST nothing is sent and the bot promises no e-mail.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from email.message import EmailMessage
@@ -57,12 +58,15 @@ class Mailer:
     def enabled(self) -> bool:
         return self.settings.mail_enabled
 
-    def reply_by(self, conv: Conversation) -> str:
-        """How a customer nobody can answer now will be answered: `email` (we have their address),
-        `ask_email` (we could, with an address), or `chat` (no e-mail configured: come back)."""
+    def reply_by(self, conv: Conversation, mailed: bool) -> str:
+        """How a customer nobody can answer now will be answered: `email` (their address has the
+        promise), `ask_email` (we could, with an address), or `chat` (no e-mail configured, or no
+        more mail to that address or from that visitor today: come back here)."""
         if not self.enabled:
             return "chat"
-        return "email" if conv.email else "ask_email"
+        if conv.email:
+            return "email" if mailed else "chat"
+        return "ask_email"
 
     def link(self, conv: Conversation) -> str:
         """The signed link that reopens the widget on this conversation."""
@@ -79,12 +83,15 @@ class Mailer:
     # what is sent -----------------------------------------------------------------------
     async def offline_notice(self, cid: str) -> bool:
         """E-mail the promise of a hand-off that ended offline, once per hand-off, when the case
-        has an address (else the bot asks for one). True when a mail was stored."""
+        has an address (else the bot asks for one) and the caps allow it. True when the promise is
+        in the outbox (now or before)."""
         conv = await self.convs.get(cid)
         if not self.enabled or conv is None or conv.status != Status.OFFLINE or not conv.email:
             return False
         handoff = str(conv.handoff_at)
         if conv.offline_mailed_for == handoff:
+            return True
+        if not await self.within_caps(conv):
             return False
         subject, body = self._words(conv, "offline")
         mid = await self.outbox.add(
@@ -95,7 +102,22 @@ class Mailer:
         if mid:
             log.info("offline notice for %s stored as %s", cid, mid)
             self.kick()
-        return mid is not None
+        return True
+
+    async def within_caps(self, conv: Conversation) -> bool:
+        """Whether one more mail may go to this conversation's address because of what a visitor
+        wrote: per address and per visitor a day, and overall an hour (every process counts)."""
+        limits, s = self.stores.limits, self.settings
+        address = hashlib.sha256(conv.email.strip().lower().encode()).hexdigest()[:32]
+        for name, ident, limit, window in (
+            ("mail-to", address, s.mail_per_address_per_day, 86400),
+            ("mail-from", conv.visitor_id or conv.id, s.mail_per_visitor_per_day, 86400),
+            ("mail-all", "-", s.mail_per_hour, 3600),
+        ):
+            if await limits.hit(name, ident, limit, window=window) is not None:
+                log.warning("mail for conversation %s not sent: the %s cap is reached", conv.id, name)
+                return False
+        return True
 
     async def agent_replied(self, cid: str) -> None:
         """An agent wrote: if the customer does not read it on the page within MAIL_REPLY_DELAY,
@@ -160,6 +182,9 @@ class Mailer:
                 except aiosmtplib.SMTPRecipientsRefused as exc:
                     log.warning("mail %s refused for every recipient: %s", mid, exc)
                     await self.outbox.dropped(mid, str(exc))
+                except (ValueError, TypeError, KeyError) as exc:  # a mail that can never be sent
+                    log.warning("mail %s dropped: it cannot be written (%s)", mid, exc)
+                    await self.outbox.dropped(mid, f"{type(exc).__name__}: {exc}")
                 except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
                     later = await self.outbox.failed(mid, f"{type(exc).__name__}: {exc}", attempts)
                     log.warning("mail %s not sent (%s); next try in %.0f s", mid, exc, later - time.time())

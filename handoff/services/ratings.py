@@ -1,5 +1,6 @@
-"""Satisfaction: the customer's 1–5 rating, counted for the agent who resolved the case; a low one
-(≤ LOW_RATING) alerts that agent's console. The counts are derived figures (the metrics listener)."""
+"""Satisfaction: the customer's 1–5 rating of a case a person resolved, once per resolution, counted
+for the agent who resolved it; a low one (≤ LOW_RATING) alerts that agent's console. The counts are
+derived figures (the metrics listener)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from typing import Any
 
 from handoff import validation
-from handoff.errors import NotFound
+from handoff.errors import ClientError, NotFound
 from handoff.services import metrics
 from handoff.services.events import Events
 from handoff.store import Stores
@@ -25,11 +26,15 @@ class Ratings:
         conv = await self.convs.get(cid)
         if conv is None:
             raise NotFound("conversation_not_found", "unknown conversation")
-        agent_id = conv.last_agent_id or conv.agent_id  # who resolved it, else who has it
+        if conv.resolved_at is None or not conv.last_agent_id:
+            raise ClientError("not_resolved", "only a case a person resolved can be rated", 409)
+        if not await self.convs.claim_rating(cid, repr(conv.resolved_at)):
+            raise ClientError("already_rated", "this case was rated already", 409)
+        agent_id = conv.last_agent_id  # who resolved it
         await self.convs.set_fields(
             cid, {"rating": rating, "rated_at": time.time(), "rated_agent_id": agent_id}
         )
-        await self.events.fact(cid, metrics.RATED, rating=rating, agent_id=agent_id, previous=conv.rating)
+        await self.events.fact(cid, metrics.RATED, rating=rating, agent_id=agent_id, previous=None)
         if agent_id:
             await self.events.notify_agent(
                 agent_id,

@@ -32,6 +32,15 @@ from sportello.problems import Registry
 log = logging.getLogger("handoff.router")
 
 
+def verification(summary: dict[str, Any]) -> dict[str, str]:
+    """What the bot says the customer proved (summary `order_verified`: email, postcode or token;
+    `email_verified`: the e-mail is the order's), as the conversation keeps it."""
+    how = str(summary.get("order_verified") or "")
+    how = how if how in ("email", "postcode", "token") else ""
+    email_ok = str(summary.get("email_verified") or "").lower() in ("yes", "true", "1")
+    return {"order_verified": how, "email_verified": "1" if how and email_ok else ""}
+
+
 class Router:
     def __init__(
         self,
@@ -102,9 +111,12 @@ class Router:
     async def _route(self, cid, reason, summary, ticket_id, requested_priority, now) -> dict[str, Any]:
         conv = await self.convs.get(cid) or Conversation(cid)
         merged = {**conv.summary, **summary}
+        # a ticket the bot names was proven the customer's (same browser, or the order proven)
         ticket = await self.tickets.get(ticket_id) if ticket_id else None
         if ticket is None:
-            ticket = await self.cases.open_case_of(cid, merged)
+            ticket, claim = await self.cases.open_case_of(conv, merged)
+            if claim:  # they name someone's open case without proving it: the agent is told, no more
+                merged["claimed_case"] = claim
         if ticket is not None:
             # one case per customer: what the case knew (name, order…) comes along, and the case's
             # other open conversations close into this one, so it counts once for the agent
@@ -120,10 +132,13 @@ class Router:
         else:
             tid = await self.tickets.open(cid, conv.visitor_id, merged, now)
         email = str(merged.get("email") or "").strip().lower()
-        if email:
-            await self.lookups.index_email(cid, email, now)
         order_number = str(merged.get("order_number") or "")
-        if order_number:
+        proof = verification(merged)
+        # only what the customer proved finds their other cases (an e-mail or an order number typed
+        # is a claim: it opens no one's history)
+        if email and proof["email_verified"] == "1":
+            await self.lookups.index_email(cid, email, now)
+        if order_number and proof["order_verified"]:
             await self.lookups.index_order(cid, order_number, now)
         await self.convs.set_fields(
             cid,
@@ -140,9 +155,10 @@ class Router:
                 "waiting_since": now,
                 "summary": merged,
                 "queue_position": "",
+                **proof,
             },
         )
-        conv.email = email
+        conv.email, conv.email_verified = email, proof["email_verified"] == "1"
         preferred = await self.preferred_agents(conv, ticket)
         status, agent = await self._place(cid, preferred, merged.get("problem_type") or "", priority, now)
         result: dict[str, Any] = {"status": status, "agent": None, "ticket_id": tid}
@@ -159,11 +175,11 @@ class Router:
             )
         if status == Status.OFFLINE:
             # how the promise will be kept: by e-mail (to this address), once we have one, or here
+            mailed = await self.mailer.offline_notice(cid)
             placed = await self.convs.get(cid) or conv
-            result["reply_by"] = self.mailer.reply_by(placed)
-            if placed.email:
+            result["reply_by"] = self.mailer.reply_by(placed, mailed)
+            if placed.email and mailed:
                 result["email"] = placed.email
-            await self.mailer.offline_notice(cid)
         await self.events.emit_after_bot_turn(cid, event)
         await self.events.fact(cid, metrics.HANDOFF_OPENED, reason=reason, status=str(status))
         if agent is not None:
@@ -205,7 +221,7 @@ class Router:
         others: list[str] = []
         if conv.visitor_id:
             others += (await self.lookups.by_visitor(conv.visitor_id))[:10]
-        if conv.email:
+        if conv.email and conv.email_verified:
             others += (await self.lookups.by_email(conv.email))[:10]
         for other_id in others:
             if other_id == conv.id:

@@ -8,25 +8,37 @@ on the bus; each hub process takes the words (handoff/services/content.py) and s
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from handoff.store.keys import Keys
 
 LOADED_TTL = 86400  # processes gone long ago drop out of `content:loaded` a day after the last change
 
+# KEYS: content domain, content version   ARGV: domain.yml text, version fields (JSON object)
+# returns: 1
+# The release's words and its version change together (one slot on a cluster: both shared keys).
+PUBLISH = """
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+for k, v in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[2], k, v) end
+return 1
+"""
+
 
 class ContentStore:
     def __init__(self, redis, keys: Keys):
         self.r = redis
         self.k = keys
+        self._publish = redis.register_script(PUBLISH)
 
     async def publish(self, domain_text: str, version: dict[str, Any], notice: str) -> None:
         """Make a release live: its words and version at once, then the bus `notice` (an encoded
         bus message) so that every process takes it now."""
-        pipe = self.r.pipeline(transaction=True)
-        pipe.set(self.k.content_domain(), domain_text)
-        pipe.hset(self.k.content_version(), mapping={k: str(v) for k, v in version.items()})
-        await pipe.execute()
+        fields = json.dumps({k: str(v) for k, v in version.items()})
+        await self._publish(
+            keys=[self.k.content_domain(), self.k.content_version()], args=[domain_text, fields]
+        )
         await self.r.publish(self.k.channel(), notice)
 
     async def live_version(self) -> dict[str, str]:

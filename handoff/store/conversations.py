@@ -45,7 +45,7 @@ class ConversationStore:
         self.ttl = ttl
         self._merge = redis.register_script(MERGE_SUMMARY)
 
-    async def create(self, visitor_id: str, now: float | None = None) -> str:
+    async def create(self, visitor_id: str, now: float | None = None, origin: str = "") -> str:
         now = time.time() if now is None else now
         cid = new_conversation_id()
         # the visitor's index first (on a cluster it is on another master): an entry whose
@@ -57,7 +57,13 @@ class ConversationStore:
         pipe = self.r.pipeline(transaction=True)
         pipe.hset(
             self.k.conv(cid),
-            mapping={"id": cid, "visitor_id": visitor_id, "status": Status.BOT, "created_at": str(now)},
+            mapping={
+                "id": cid,
+                "visitor_id": visitor_id,
+                "origin": origin,
+                "status": Status.BOT,
+                "created_at": str(now),
+            },
         )
         pipe.expire(self.k.conv(cid), self.ttl)
         await pipe.execute()
@@ -107,6 +113,10 @@ class ConversationStore:
     async def agent_answered(self, cid: str) -> None:
         """A person answered: the customer's wait for a human reply is over."""
         await self.r.hdel(self.k.conv(cid), "waiting_since")
+
+    async def claim_rating(self, cid: str, resolution: str) -> bool:
+        """True the first time the resolution `resolution` (its resolved_at) is rated, in any process."""
+        return await self.flag_once(cid, f"rated:{resolution}")
 
     async def flag_once(self, cid: str, flag: str) -> bool:
         """True the first time `flag` is raised for the conversation (any process)."""

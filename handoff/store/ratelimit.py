@@ -11,15 +11,23 @@ class RateLimiter:
         self.k = keys
         self.window = window
 
-    async def hit(self, name: str, ident: str, limit: int, now: float | None = None) -> float | None:
-        """Count one hit; None while within `limit` per window, else the seconds until it resets."""
+    async def hit(
+        self, name: str, ident: str, limit: int, now: float | None = None, window: int | None = None
+    ) -> float | None:
+        """Count one hit; None while within `limit` per window (the limiter's, or `window` seconds),
+        else the seconds until it resets."""
         now = time.time() if now is None else now
-        bucket = int(now // self.window)
+        window = window or self.window
+        bucket = int(now // window)
         key = self.k.rate(name, ident, bucket)
         pipe = self.r.pipeline(transaction=True)
         pipe.incr(key)
-        pipe.expire(key, self.window * 2)
+        pipe.expire(key, window * 2)
         count, _ = await pipe.execute()
         if int(count) <= limit:
             return None
-        return (bucket + 1) * self.window - now
+        return (bucket + 1) * window - now
+
+    async def once(self, name: str, ident: str, seconds: float) -> bool:
+        """True the first time `ident` is spent under `name` (a link, a code), for `seconds`."""
+        return bool(await self.r.set(self.k.rate(name, ident, 0), "1", nx=True, ex=max(1, int(seconds))))

@@ -39,6 +39,7 @@ class Conversation:
 
     id: str
     visitor_id: str = ""
+    origin: str = ""  # a hash of the address it was started from (limits across visitors)
     status: str = Status.BOT
     created_at: float = 0.0
     agent_id: str = ""
@@ -68,12 +69,18 @@ class Conversation:
     mailed_upto: str = ""  # the last agent message sent to the customer by e-mail
     offline_mailed_for: str = ""  # the hand-off whose offline notice was e-mailed
     offered_email_for: str = ""  # the hand-off whose "answer me by e-mail" offer was made
+    # what the customer proved (a typed value is a claim): how the order was shown to be theirs
+    # ("email", "postcode", "token"; '' not proved), and whether the e-mail is the order's
+    order_verified: str = ""
+    email_verified: bool = False
+    verified_email: str = ""  # the signed-in customer's e-mail, from the shop's signed token
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> Conversation:
         return cls(
             id=data.get("id", ""),
             visitor_id=data.get("visitor_id", ""),
+            origin=data.get("origin", ""),
             status=data.get("status") or Status.BOT,
             created_at=_float(data.get("created_at")) or 0.0,
             agent_id=data.get("agent_id", ""),
@@ -103,6 +110,9 @@ class Conversation:
             mailed_upto=data.get("mailed_upto", ""),
             offline_mailed_for=data.get("offline_mailed_for", ""),
             offered_email_for=data.get("offered_email_for", ""),
+            order_verified=data.get("order_verified", ""),
+            email_verified=data.get("email_verified") == "1",
+            verified_email=data.get("verified_email", ""),
         )
 
     @property

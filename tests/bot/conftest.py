@@ -31,9 +31,10 @@ def demo_orders():
     set_order_store(None)
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(autouse=True)
 async def hub(monkeypatch):
-    """A stand-in hub on a free port; the actions are pointed at it."""
+    """A stand-in hub on a free port; the actions are pointed at it (every test: the actions ask
+    the hub before each order lookup, and never a hub that happens to run on this machine)."""
     stand_in = StandInHub()
     server = TestServer(stand_in.app(), host="127.0.0.1")
     await server.start_server()

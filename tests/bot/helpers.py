@@ -73,12 +73,15 @@ class StandInHub:
         self.handoff_status_code = 200
         self.delay = 0.0
         self.tickets: dict[str, dict[str, Any]] = {}
+        # order lookups and failed proofs it allows (like the hub's limits), then 429
+        self.lookup_limit = {"lookup": 1000, "failed_proof": 1000}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v1/internal/conversations/{cid}/handoff", self.handoff)
         app.router.add_get("/v1/internal/tickets/{tid}", self.ticket)
         app.router.add_post("/v1/internal/conversations/{cid}/rating", self.rating)
+        app.router.add_post("/v1/internal/conversations/{cid}/order-lookups", self.order_lookup)
         return app
 
     async def _record(self, request: web.Request, kind: str) -> dict[str, Any]:
@@ -111,6 +114,23 @@ class StandInHub:
     async def rating(self, request: web.Request) -> web.Response:
         await self._record(request, "rating")
         return web.json_response({"ok": True})
+
+    async def order_lookup(self, request: web.Request) -> web.Response:
+        entry = await self._record(request, "order_lookup")
+        kind = (entry["body"] or {}).get("kind")
+        counted = sum(
+            1 for r in self.requests if r["kind"] == "order_lookup" and (r["body"] or {}).get("kind") == kind
+        )
+        if counted > self.lookup_limit.get(kind, 0):
+            return web.json_response({"error": "rate_limited"}, status=429, headers={"Retry-After": "60"})
+        return web.json_response({"allowed": True})
+
+    def count(self, kind: str, body_kind: str | None = None) -> int:
+        return sum(
+            1
+            for r in self.requests
+            if r["kind"] == kind and (body_kind is None or (r["body"] or {}).get("kind") == body_kind)
+        )
 
     def last(self, kind: str) -> dict[str, Any]:
         return [r for r in self.requests if r["kind"] == kind][-1]

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -10,6 +11,7 @@ from bot.actions.cases import (
     ActionStartCase,
     ActionSubmitProblemReport,
     ValidateProblemReportForm,
+    another_order,
 )
 from bot.actions.fallback import ActionHandleFallback, ActionHandleOutOfScope
 from tests.bot.helpers import DOMAIN, PINNED_TODAY, make_tracker, responses
@@ -176,19 +178,106 @@ async def test_a_new_case_after_a_handoff_starts_clean():
     assert "utter_apologise" in responses(dispatcher)
 
 
-async def test_order_number_found_is_reflected_back():
+async def test_an_order_number_alone_reveals_nothing_and_the_proof_is_asked(hub):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("è il 2345678", "inform", slots={"problem_type": "item_damaged"})
-    result = await ValidateProblemReportForm().validate_order_number(
-        "è il 2345678", dispatcher, tracker, DOMAIN
+    form = ValidateProblemReportForm()
+    tracker = make_tracker(
+        "è il 2345678", "inform", slots={"problem_type": "item_damaged", "email": "x@evil.it"}
     )
-    assert result["order_number"] == "2345678"
-    assert result["order"]["product"] == "il tavolo da pranzo Oslo"
+    result = await form.validate_order_number("è il 2345678", dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages == []  # no product, no date, no name, no e-mail said
+    assert result["order_number"] == "2345678" and not result["order_verified"]
+    # mail about this order goes to the order's own address, never to one typed in the chat
+    assert result["email"] == "luca.bianchi@example.it" and result["email_verified"] is False
+    asked = make_tracker("è il 2345678", "inform", slots={**result, "problem_type": "item_damaged"})
+    slots = await form.required_slots([], dispatcher, asked, DOMAIN)
+    assert slots[:2] == ["order_number", "order_proof"]
+    assert hub.count("order_lookup", "lookup") == 1  # the lookup was counted by the hub first
+
+
+@pytest.mark.parametrize("proof, how", [("luca.bianchi@example.it", "email"), ("il CAP è 40121", "postcode")])
+async def test_the_orders_email_or_postcode_reflects_it_back(hub, proof, how):
+    form = ValidateProblemReportForm()
+    found = await form.validate_order_number(
+        "2345678", CollectingDispatcher(), make_tracker("2345678", "inform"), DOMAIN
+    )
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(proof, "inform", slots={**found, "problem_type": "item_damaged"})
+    result = await form.validate_order_proof(proof, dispatcher, tracker, DOMAIN)
+    assert (result["order_proof"], result["order_verified"], result["email_verified"]) == (how, how, True)
     [message] = dispatcher.messages
     assert message["response"] == "utter_order_found_delivered"
     delivered = PINNED_TODAY - timedelta(days=12)  # the demo file says `today-12`
     assert message["delivery_date"] == delivered.strftime("%d/%m") == "12/11"
     assert message["product"] == "il tavolo da pranzo Oslo"
+    # proven once, never asked again in this case: the same number again is read back at once
+    again = make_tracker("2345678", "inform", slots={**found, **result})
+    assert not await form.required_slots([], dispatcher, again, DOMAIN) or "order_proof" not in (
+        await form.required_slots([], dispatcher, again, DOMAIN)
+    )
+
+
+async def test_a_wrong_proof_is_refused_kindly_counted_and_the_case_goes_on_unverified(hub):
+    form = ValidateProblemReportForm()
+    found = await form.validate_order_number(
+        "2345678", CollectingDispatcher(), make_tracker("2345678", "inform"), DOMAIN
+    )
+    first = CollectingDispatcher()
+    tracker = make_tracker("giulia.rossi@example.it", "inform", slots=found)
+    result = await form.validate_order_proof("giulia.rossi@example.it", first, tracker, DOMAIN)
+    assert responses(first) == ["utter_order_proof_wrong"] and result["order_proof"] is None
+    second = CollectingDispatcher()
+    tracker = make_tracker("10121", "inform", slots={**found, **result})
+    result = await form.validate_order_proof("10121", second, tracker, DOMAIN)
+    assert responses(second) == ["utter_order_proof_given_up"]
+    assert result["order_proof"] == "-" and not result["order_verified"]
+    assert any("NON verificato" in note for note in result["bot_tried"])
+    assert hub.count("order_lookup", "failed_proof") == 2  # each counted, like a failed login
+    # the summary then names no product of the order
+    summary = CollectingDispatcher()
+    tracker = make_tracker("", "inform", slots={**found, **result, "description": "gamba rotta"})
+    await ActionAskSummaryConfirmed().run(summary, tracker, DOMAIN)
+    assert summary.messages[0]["product"] == "-"
+
+
+async def test_walking_order_numbers_from_one_visitor_is_stopped(hub, demo_orders, monkeypatch):
+    hub.lookup_limit["lookup"] = 10  # the hub's limit for this visitor
+    looked_up = []
+    real_get = demo_orders.get
+
+    async def counting_get(number):
+        looked_up.append(number)
+        return await real_get(number)
+
+    monkeypatch.setattr(demo_orders, "get", counting_get)
+    form = ValidateProblemReportForm()
+    said = []
+    for i in range(50):
+        number = str(1234560 + i)
+        dispatcher = CollectingDispatcher()
+        await form.validate_order_number(number, dispatcher, make_tracker(number, "inform"), DOMAIN)
+        said += responses(dispatcher)
+    assert len(looked_up) == 10  # the store was asked ten times, then never again
+    assert said.count("utter_order_lookups_stopped") == 40
+    assert not any(name.startswith("utter_order_found") for name in said)
+
+
+async def test_a_product_named_with_its_own_order_is_not_another_order_but_a_mismatch(hub):
+    form = ValidateProblemReportForm()
+    text = "buonasera, mi è arrivata la lampada dell'ordine 1234567 con il vetro rotto"
+    entities = [{"entity": "order_number", "value": "1234567"}, {"entity": "product", "value": "lampada"}]
+    tracker = make_tracker(text, "item_damaged", entities=entities, slots={"problem_type": "item_damaged"})
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_order_number("1234567", dispatcher, tracker, DOMAIN)
+    assert any("lampada" in check and "armadio" in check for check in result["to_check"])
+    after = make_tracker(
+        text,
+        "item_damaged",
+        entities=entities,
+        slots={**result, "problem_type": "item_damaged"},
+        active_loop="problem_report_form",
+    )
+    assert another_order(after) is None  # "Ho preso nota anche dell'altro ordine" is not said
 
 
 async def test_unknown_order_number_is_asked_again_then_passed_on():
@@ -275,6 +364,7 @@ async def test_summary_shows_order_and_the_customers_words():
         slots={
             "order_number": "2345678",
             "order": {"product": "il tavolo da pranzo Oslo"},
+            "order_verified": "email",
             "description": "gamba spezzata",
         },
     )
@@ -328,6 +418,7 @@ async def test_change_delivery_is_solved_when_the_order_allows_it(hub, demo_orde
             "problem_type": "change_delivery",
             "order_number": "4567890",
             "order": {"number": "4567890", "delivery_change_allowed": True},
+            "order_verified": "postcode",
             "description": "vorrei giovedì",
         },
     )
@@ -346,8 +437,25 @@ async def test_change_delivery_not_allowed_goes_to_a_person(hub):
             "problem_type": "change_delivery",
             "order_number": "2345678",
             "order": {"number": "2345678", "delivery_change_allowed": False},
+            "order_verified": "email",
         },
     )
     await ActionSubmitProblemReport().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_delivery_change_not_possible", "utter_handoff_assigned"]
     assert any("consegna" in note for note in hub.last("handoff")["body"]["summary"]["bot_tried"])
+
+
+async def test_a_customer_signed_in_on_the_shops_site_is_not_asked_to_prove_their_order(hub):
+    form = ValidateProblemReportForm()
+    tracker = make_tracker("2345678", "inform", slots={"problem_type": "item_damaged"})
+    tracker.events[-1]["metadata"] = {"visitor_id": "v1", "verified_email": "luca.bianchi@example.it"}
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_order_number("2345678", dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_order_found_delivered"]  # read back at once
+    assert (result["order_verified"], result["email_verified"]) == ("token", True)
+    # signed in as someone else: the order is not theirs to read
+    other = make_tracker("2345678", "inform", slots={"problem_type": "item_damaged"})
+    other.events[-1]["metadata"] = {"visitor_id": "v2", "verified_email": "giulia.rossi@example.it"}
+    quiet = CollectingDispatcher()
+    result = await form.validate_order_number("2345678", quiet, other, DOMAIN)
+    assert quiet.messages == [] and not result["order_verified"]

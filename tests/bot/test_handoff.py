@@ -264,13 +264,18 @@ async def test_ticket_followup_goes_back_to_the_same_case_once_it_is_proven(hub)
         "ticket_proof",
     ]
     for proof, ok in [
-        ("Luca.Bianchi@example.it", True),
-        ("ordine 2345678", True),
-        ("mario@rossi.it", False),
-        ("1234567", False),
+        # the ticket's order with a second fact only its buyer knows (the order store's)
+        ("ordine 2345678, luca.bianchi@example.it", True),
+        ("2345678 CAP 40121", True),
+        # the e-mail alone, or the order alone, proves nothing: anyone may know them
+        ("Luca.Bianchi@example.it", False),
+        ("ordine 2345678", False),
+        ("2345678 mario@rossi.it", False),
+        ("1234567 giulia.rossi@example.it", False),  # another order, even with its own e-mail
     ]:
         result = await form.validate_ticket_proof(proof, CollectingDispatcher(), asked, DOMAIN)
         assert result["ticket_verified"] is ok, proof
+    assert hub.count("order_lookup", "failed_proof") == 4  # each failed proof counted
     # from the browser that opened it: no question
     same = make_tracker("x", "inform")
     same.events[-1]["metadata"] = {"visitor_id": "browser-of-luca"}
@@ -301,12 +306,25 @@ async def test_a_ticket_code_without_proof_opens_a_new_case_the_agent_can_link(h
     assert "T6QYJ5XKA" in body["summary"]["bot_tried"][-1]
 
 
-async def test_unknown_ticket_still_reaches_a_person(hub):
-    dispatcher = CollectingDispatcher()
-    result = await ValidateTicketForm().validate_ticket_id(
-        "pratica TAAAA2222", dispatcher, make_tracker("pratica TAAAA2222", "ticket_followup"), DOMAIN
+async def test_an_unknown_ticket_is_treated_like_one_not_proven_and_still_reaches_a_person(hub):
+    hub.tickets["T6QYJ5XKA"] = {"ticket_id": "T6QYJ5XKA", "order_number": "2345678", "summary": {}}
+    known, unknown = CollectingDispatcher(), CollectingDispatcher()
+    form = ValidateTicketForm()
+    said_known = await form.validate_ticket_id(
+        "pratica T6QYJ5XKA", known, make_tracker("x", "ticket_followup"), DOMAIN
     )
-    assert result == {"ticket_id": "-"} and responses(dispatcher) == ["utter_ticket_not_found"]
+    said_unknown = await form.validate_ticket_id(
+        "pratica TAAAA2222", unknown, make_tracker("x", "ticket_followup"), DOMAIN
+    )
+    # the bot never tells which codes exist: the same answer, the same question next
+    assert (said_known["ticket_verified"], known.messages) == (
+        said_unknown["ticket_verified"],
+        unknown.messages,
+    )
+    asked = make_tracker("x", "inform", slots={"ticket_id": "TAAAA2222"})
+    assert (await form.validate_ticket_proof("2345678 CAP 40121", CollectingDispatcher(), asked, DOMAIN))[
+        "ticket_verified"
+    ] is False
     dispatcher = CollectingDispatcher()
     await ActionTicketFollowup().run(
         dispatcher, make_tracker("x", "inform", slots={"ticket_id": "-"}), DOMAIN

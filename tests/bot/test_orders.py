@@ -72,14 +72,27 @@ async def test_http_store_finds_orders_and_turns_faults_into_unavailable(shop_ap
         await HttpOrderStore("http://127.0.0.1:9", "", timeout=1).get("3456789")
 
 
+# the order the customer proved theirs earlier in the conversation (its e-mail): its status may be told
+PROVEN = {"order_number": "3456789", "order": {"number": "3456789"}, "order_verified": "email"}
+
+
+async def test_an_order_not_proven_the_customers_gets_no_status(hub):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "3456789", "inform", slots={"order_number": "3456789", "order": {"number": "3456789"}}
+    )
+    events = await ActionCheckOrderStatus().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_order_status_unverified", "utter_offer_human"]
+    assert not any(m.get("tracking_url") or m.get("delivery_date") for m in dispatcher.messages)
+    assert not any(getattr(e, "get", lambda k: None)("name") == "order" for e in events)
+
+
 async def test_order_status_is_told_and_a_fault_is_a_polite_message(shop_api, monkeypatch):
     url, _ = shop_api
     set_order_store(HttpOrderStore(url, "", timeout=1))
     monkeypatch.setenv("SPORTELLO_TODAY", "2026-11-15")  # before the expected delivery (18/11)
     dispatcher = CollectingDispatcher()
-    await ActionCheckOrderStatus().run(
-        dispatcher, make_tracker("3456789", "inform", slots={"order_number": "3456789"}), DOMAIN
-    )
+    await ActionCheckOrderStatus().run(dispatcher, make_tracker("3456789", "inform", slots=PROVEN), DOMAIN)
     assert responses(dispatcher) == ["utter_order_status_in_transit", "utter_offer_human"]
     assert dispatcher.messages[0]["tracking_url"] == "https://t.example/3456789"
 
@@ -97,7 +110,7 @@ async def test_a_delivery_date_already_past_is_said_to_be_late_with_one_apology(
         monkeypatch.setenv("SPORTELLO_TODAY", today)
         dispatcher = CollectingDispatcher()
         events = await ActionCheckOrderStatus().run(
-            dispatcher, make_tracker("3456789", "inform", slots={"order_number": "3456789"}), DOMAIN
+            dispatcher, make_tracker("3456789", "inform", slots=PROVEN), DOMAIN
         )
         if late:
             assert responses(dispatcher) == [
@@ -113,9 +126,7 @@ async def test_a_delivery_date_already_past_is_said_to_be_late_with_one_apology(
             assert responses(dispatcher)[0] == "utter_order_status_in_transit"
     # already apologised for the lateness: not twice
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(
-        "3456789", "inform", slots={"order_number": "3456789", "apologised_for": ["delivery_late"]}
-    )
+    tracker = make_tracker("3456789", "inform", slots={**PROVEN, "apologised_for": ["delivery_late"]})
     await ActionCheckOrderStatus().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_order_status_late", "utter_offer_late_path"]
 

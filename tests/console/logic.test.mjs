@@ -325,3 +325,11 @@ test('the customer still waits for an answer when a person\'s last message is th
   assert.equal(customerAwaitsReply([]), false);
   assert.equal(customerAwaitsReply(undefined), false);
 });
+
+test('the case card says what the customer proved, and what they only claimed', () => {
+  const rows = (card) => Object.fromEntries(caseRows(card));
+  assert.match(rows({ order_number: '2345678', order_verified: 'postcode' }).Verifica, /verificato: .*CAP/);
+  assert.match(rows({ order_number: '2345678', order_verified: null }).Verifica, /NON verificato/);
+  assert.match(rows({ claimed_case: 'T6QYJ5XKA (e-mail, non verificato)' }).Verifica, /pratica T6QYJ5XKA \(e-mail, non verificato\)/);
+  assert.equal(rows({ problem_type: 'item_damaged' }).Verifica, undefined);
+});

@@ -42,6 +42,10 @@ from tests.e2e.test_browser_sportello import (
 from tools.devmail import read_mailbox
 
 WIDTH, HEIGHT = 1366, 768
+ORDER_EMAILS = {
+    "1234567": "giulia.rossi@example.it",
+    "2345678": "luca.bianchi@example.it",
+}  # the demo orders'
 NORMAL_ORDER = "1234567"  # another demo order than the follow-up test's, so the two cases stay apart
 FRUSTRATED = "Siete inutili, è la terza volta che scrivo e nessuno mi risponde!"
 
@@ -114,6 +118,8 @@ def tell_story_with_order(page, order: str, done: Callable[[], bool]) -> None:
     say(page, STORY)
     wait_text(page, "bot", r"dispiace|scus")
     say(page, f"Il numero d'ordine è {order}")
+    wait_text(page, "bot", "CAP di consegna")  # a number proves nothing: the customer shows it is theirs
+    say(page, ORDER_EMAILS[order])
     deadline = time.monotonic() + STORY_TIMEOUT / 1000
     while time.monotonic() < deadline and not done():
         quick = page.locator(".sportello-quick-reply")

@@ -385,6 +385,8 @@ def tell_story(page, done) -> None:
     say(page, STORY)
     wait_text(page, "bot", r"dispiace|scus")
     say(page, "Il numero d'ordine è 2345678")
+    wait_text(page, "bot", "CAP di consegna")  # a number proves nothing: the customer shows it is theirs
+    say(page, "luca.bianchi@example.it")
     deadline = time.monotonic() + STORY_TIMEOUT / 1000
     while time.monotonic() < deadline and not done():
         quick = page.locator(".sportello-quick-reply")
@@ -639,6 +641,8 @@ def test_browser_phone_quick_replies_never_hide_the_question(browser, hub_url):
         say(page, STORY + ": una gamba è spezzata in due e il piano ha un graffio lungo tutto il bordo")
         wait_text(page, "bot", r"dispiace|scus")
         say(page, "Il numero d'ordine è 2345678")
+        wait_text(page, "bot", "CAP di consegna")
+        say(page, "luca.bianchi@example.it")
         wait_text(page, "bot", r"corrett")
         quick.first.wait_for(timeout=STORY_TIMEOUT)
         page.wait_for_timeout(600)  # the scroll to the end settles
@@ -788,3 +792,31 @@ def test_browser_pages_run_under_a_csp_that_blocks_inline_script_and_framing(bro
             framer.close()
         finally:
             p.context.close()
+
+
+def test_browser_phone_an_order_is_read_back_only_to_whoever_proves_it(browser, hub_url):
+    """On a phone: a customer gives an order number; nothing of the order is shown until they prove
+    it with a second fact (a wrong one is refused kindly, once), then the order is read back; the
+    case goes on and the e-mail is never written back in full."""
+    p = _open(browser, hub_url + "/", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        page = p.page
+        open_widget(page)
+        wait_text(page, "bot", "assistente")
+        say(page, "buonasera, mi è arrivata la lampada dell'ordine 1234567 con il vetro rotto")
+        wait_text(page, "bot", "CAP di consegna")
+        shown = " ".join(bubbles(page, "bot").all_inner_texts())
+        for secret in ("Bergen", "armadio", "giulia", "Rossi", "tracking"):
+            assert secret not in shown, secret  # an order number alone reveals nothing
+        say(page, "mario.bianchi@example.com")  # not the order's e-mail
+        wait_text(page, "bot", r"non corrisponde|non combacia")
+        assert "Bergen" not in " ".join(bubbles(page, "bot").all_inner_texts())
+        say(page, "il cap è 20121")  # the delivery postcode of order 1234567
+        wait_text(page, "bot", "Bergen")
+        shown = " ".join(bubbles(page, "bot").all_inner_texts())
+        assert "giulia.rossi@example.it" not in shown  # never written back in full
+        assert "altro ordine" not in shown  # the lamp is this order's mismatch, not another order
+        shot(page, "widget-phone-order-proof.png")
+        _no_execution(p)
+    finally:
+        p.context.close()

@@ -82,7 +82,8 @@ def test_two_hubs_two_rasa_on_a_cluster(cluster_stack):
         for conv in greeted[:2]:
             steps = [
                 ("Il tavolo che mi avete consegnato è arrivato con una gamba spezzata", None, "7 cifre"),
-                ("2345678", None, "riepilogo"),
+                ("2345678", None, "cap di consegna"),  # the proof is asked first
+                ("luca.bianchi@example.it", None, "riepilogo"),
             ]
             clients = [a, b] if greeted.index(conv) == 0 else [b, a]
             for n, (text, payload, wait) in enumerate(steps):

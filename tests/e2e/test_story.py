@@ -52,6 +52,11 @@ def events(client: httpx.Client, conv: dict, after: str | None = None) -> list[d
     return data["events"] if isinstance(data, dict) else data
 
 
+def asks_order_proof(event: dict) -> bool:
+    """The bot's question for the order's e-mail or delivery postcode (utter_ask_order_proof)."""
+    return event.get("from") == "bot" and "CAP" in event.get("text", "") and "e-mail" in event.get("text", "")
+
+
 def wait_for_event(client, conv, predicate, timeout=60.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,6 +101,10 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         assert sum(t.count("dispiace") + t.count("scusa") for t in bot_texts(evts)) >= 1  # the apology
 
         post_message(client, conv, "2345678")
+        # a typed number proves nothing: the bot asks for a second fact before reading anything back
+        evts = wait_for_event(client, conv, asks_order_proof)
+        assert "Oslo" not in " ".join(bot_texts(evts)) and "luca" not in " ".join(bot_texts(evts)).lower()
+        post_message(client, conv, "luca.bianchi@example.it")  # the e-mail the order was placed with
         evts = wait_for_event(client, conv, lambda e: "riepilogo" in e.get("text", "").lower())
         said = " ".join(bot_texts(evts))
         # the order reflected back, with its delivery date (`today-12` in the demo file; today is pinned)
@@ -118,6 +127,7 @@ def test_damaged_table_is_handed_to_serena_with_the_whole_story(stack):
         detail = detail.json()
         card = detail["case_card"]
         assert card["order_number"] == "2345678" and card["problem_type"] == "item_damaged"
+        assert card["order_verified"] == "email" and card["email_verified"] is True
         assert "gamba spezzata" in card["customer_words"]
         assert card["order"]["product"] == "il tavolo da pranzo Oslo"
         froms = {e.get("from") for e in detail["transcript"] if e.get("type") == "message"}
@@ -195,6 +205,8 @@ def test_out_of_scope_twice_in_the_middle_of_a_case_reaches_a_person_with_the_ca
         post_message(client, conv, "Nel pacco dell'armadio mancano le viti e le cerniere")
         wait_for_event(client, conv, lambda e: "7 cifre" in e.get("text", ""))
         post_message(client, conv, "1234567")
+        wait_for_event(client, conv, asks_order_proof)
+        post_message(client, conv, "la mail dell'ordine è giulia.rossi@example.it")
         wait_for_event(client, conv, lambda e: "l'armadio Bergen" in e.get("text", ""))
         post_message(client, conv, "che tempo farà domani a Napoli?")
         wait_for_event(client, conv, lambda e: "ordini, consegne" in e.get("text", ""))
@@ -211,3 +223,19 @@ def test_out_of_scope_twice_in_the_middle_of_a_case_reaches_a_person_with_the_ca
         time.sleep(1.5)
         after = [e for e in events(client, conv) if e.get("from") == "bot"]
         assert "7 cifre" not in after[-1]["text"]  # the form stopped asking
+
+
+def test_rasas_http_api_answers_only_with_its_token(stack):
+    """Rasa's HTTP API (trackers with customers' words, tracker events, the model) refuses any
+    request without the token the hub and `make ship` send (--auth-token, RASA_TOKEN)."""
+    base, token = stack.rasa_url, stack.env["RASA_TOKEN"]
+    refused = [
+        httpx.get(f"{base}/conversations/someone/tracker", timeout=10),
+        httpx.post(f"{base}/conversations/someone/tracker/events", json={"event": "slot"}, timeout=10),
+        httpx.put(f"{base}/model", json={"model_file": "/tmp/other.tar.gz"}, timeout=10),
+        httpx.post(f"{base}/conversations/someone/trigger_intent", json={"name": "greet"}, timeout=10),
+        httpx.get(f"{base}/status", params={"token": "a-wrong-token"}, timeout=10),
+    ]
+    assert [r.status_code for r in refused] == [401] * len(refused), [r.text[:80] for r in refused]
+    allowed = httpx.get(f"{base}/conversations/someone/tracker", params={"token": token}, timeout=10)
+    assert allowed.status_code == 200, allowed.text

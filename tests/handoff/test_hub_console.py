@@ -78,17 +78,22 @@ async def test_the_console_knows_the_reply_targets(running):
 async def test_a_returning_customer_joins_the_open_case_counted_once(running):
     serena = await running.online_agent("Serena", capacity=1)
     first = await running.new_conversation()
-    summary = {"email": "giulia@example.it", "order_number": "2345678", "customer_name": "Giulia Rossi"}
+    summary = {
+        "email": "giulia@example.it",
+        "order_number": "2345678",
+        "customer_name": "Giulia Rossi",
+        "order_verified": "email",  # the bot checked the order's e-mail (a typed number proves nothing)
+        "email_verified": "yes",
+    }
     r1 = (await running.handoff(first["conversation_id"], {"reason": "problem", "summary": summary})).json()
     assert r1["agent"]["name"] == "Serena"
     await running.online_agent("Marco", capacity=3)  # free, but the case is Serena's
     await running.say(first, "il tavolo ha una gamba rotta")
-    # the customer comes back from another browser and gives the same order number
+    # the customer comes back from another browser and proves the same order (its delivery postcode)
     second = await running.new_conversation()
+    proven = {"order_number": "2345678", "order_verified": "postcode"}
     r2 = (
-        await running.handoff(
-            second["conversation_id"], {"reason": "request_human", "summary": {"order_number": "2345678"}}
-        )
+        await running.handoff(second["conversation_id"], {"reason": "request_human", "summary": proven})
     ).json()
     # the same case and the same agent, although Serena's capacity is 1: the case counts once
     assert (r2["ticket_id"], r2["agent"]["name"]) == (r1["ticket_id"], "Serena")

@@ -18,6 +18,15 @@ async def _resolve(session, cid):
     assert response.status_code == 200, response.text
 
 
+# an order the bot checked (number + the order's e-mail): what may join a case from another browser
+PROVEN = {
+    "email": "anna@example.com",
+    "order_number": "3456789",
+    "order_verified": "email",
+    "email_verified": "yes",
+}
+
+
 async def test_same_agent_for_the_same_customer(running):
     marco = await running.online_agent("Marco", capacity=10)
     await running.online_agent("Serena", capacity=10)
@@ -25,7 +34,7 @@ async def test_same_agent_for_the_same_customer(running):
     r1 = (
         await running.handoff(
             first["conversation_id"],
-            {"reason": "problem", "summary": {"email": "anna@example.com"}},
+            {"reason": "problem", "summary": PROVEN},
         )
     ).json()
     assert r1["agent"]["name"] == "Marco"  # tie on load: alphabetical
@@ -38,7 +47,7 @@ async def test_same_agent_for_the_same_customer(running):
     again = await running.new_conversation(visitor_token=first["visitor_token"])
     r2 = (await running.handoff(again["conversation_id"], {"reason": "problem"})).json()
     assert r2["agent"]["name"] == "Marco"
-    # ... and so does anyone quoting the ticket, or writing from the same e-mail
+    # ... and so does the customer the bot let quote the ticket, or who proves the same order
     by_ticket = await running.new_conversation()
     r3 = (
         await running.handoff(
@@ -57,11 +66,11 @@ async def test_same_agent_for_the_same_customer(running):
     r4 = (
         await running.handoff(
             by_email["conversation_id"],
-            {"reason": "problem", "summary": {"email": "ANNA@example.com"}},
+            {"reason": "problem", "summary": {**PROVEN, "email": "ANNA@example.com"}},
         )
     ).json()
     assert r4["agent"]["name"] == "Marco"
-    # the same e-mail joins the open case: one case, counted once for Marco
+    # the proven order joins the open case: one case, counted once for Marco
     assert r4["ticket_id"] == r1["ticket_id"]
     assert (await running.state(by_ticket["conversation_id"]))["merged_into"] == by_email["conversation_id"]
     # the agent sees the customer's history: one entry per case, opening its latest conversation

@@ -10,7 +10,7 @@ const HUB = 'https://hub.example';
 const tick = () => new Promise((r) => setImmediate(r));
 const mounted = [];
 
-function page(shared, { href = 'https://shop.example/prodotti', answer = null } = {}) {
+function page(shared, { href = 'https://shop.example/prodotti', answer = null, customerToken } = {}) {
   const doc = new FakeDocument();
   const win = new FakeWindow();
   const posts = [];
@@ -29,7 +29,7 @@ function page(shared, { href = 'https://shop.example/prodotti', answer = null } 
       return { ok: true, status: 201, json: async () => ({ conversation_id: 'conv-1', token: 'tok-1', visitor_token: 'vis-1' }) };
     },
   });
-  const api = mount({ hub: HUB, lang: 'it', doc, win, WebSocketImpl: FakeWebSocket });
+  const api = mount({ hub: HUB, lang: 'it', doc, win, WebSocketImpl: FakeWebSocket, customerToken });
   mounted.push(api);
   return { doc, win, api, posts, replaced, view: api.view };
 }
@@ -216,4 +216,16 @@ test('a forged or expired link says so and keeps the conversation the visitor ha
   assert.equal(view.opened, true);
   assert.ok(texts(view).some((x) => x.includes('Il link non è più valido')), texts(view).join(' | '));
   assert.equal(new URL(FakeWebSocket.last().url).pathname, '/v1/conversations/conv-old/stream');
+});
+
+test("a signed-in customer's token from the shop's page goes with the new conversation, once", async () => {
+  const shared = { local: new MemoryStorage() };
+  const { view, posts } = page(shared, { customerToken: 'SHOP.SIGNED.TOKEN' });
+  view.launcher.click();
+  await tick();
+  assert.deepEqual(posts, [{ url: `${HUB}/v1/conversations`, body: { customer_token: 'SHOP.SIGNED.TOKEN' } }]);
+  const plain = page({ local: new MemoryStorage() });
+  plain.view.launcher.click();
+  await tick();
+  assert.deepEqual(plain.posts[0].body, {}, 'without one, nothing is sent');
 });

@@ -34,6 +34,8 @@ export function mount(options = {}) {
   if (win.__sportello) return win.__sportello;
 
   const hub = normaliseHub(options.hub, win.location.href);
+  // the shop's signed token of a signed-in customer (docs/widget.md): sent once, when a conversation starts
+  const customerToken = typeof options.customerToken === 'string' ? options.customerToken : '';
   const lang = pickLang(options.lang, win.navigator && (win.navigator.languages || win.navigator.language));
   const t = translator(lang);
   const store = createStore({ storage: safeStorage(win, 'localStorage'), key: storageKey(hub), win });
@@ -128,7 +130,7 @@ export function mount(options = {}) {
         try {
           const fresh = store.get();
           if (fresh.conversation_id && fresh.token) return fresh; // another tab was faster
-          const created = await startConversation(win.fetch.bind(win), hub, fresh.visitor_token);
+          const created = await startConversation(win.fetch.bind(win), hub, fresh.visitor_token, customerToken);
           return store.update((s) => ({ ...s, ...created, last_event_id: null, read_id: null }));
         } catch (err) {
           view.setConnection('starting');

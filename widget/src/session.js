@@ -64,11 +64,13 @@ export class HttpError extends Error {
 }
 
 /**
- * Start a conversation: POST {hub}/v1/conversations → {conversation_id, token, visitor_token}.
+ * Start a conversation: POST {hub}/v1/conversations → {conversation_id, token, visitor_token};
+ * `customerToken` is the shop's signed token of a signed-in customer, when the page gave one.
  * @param {typeof fetch} fetchFn
  */
-export async function startConversation(fetchFn, hub, visitorToken) {
+export async function startConversation(fetchFn, hub, visitorToken, customerToken) {
   const body = visitorToken ? { visitor_token: visitorToken } : {};
+  if (customerToken) body.customer_token = customerToken; // a signed-in customer (the shop's token)
   const data = await postForConversation(fetchFn, `${hub}/v1/conversations`, body);
   return {
     conversation_id: data.conversation_id,
@@ -86,7 +88,8 @@ export const RESUME_PARAM = 'sportello';
  */
 export async function resumeConversation(fetchFn, hub, link) {
   const data = await postForConversation(fetchFn, `${hub}/v1/conversations/resume`, { link });
-  return { conversation_id: data.conversation_id, token: data.token, visitor_token: data.visitor_token || null };
+  // the browser keeps its own visitor token: a link opens one conversation, nothing else
+  return { conversation_id: data.conversation_id, token: data.token };
 }
 
 /** POST `body`; the hub's answer naming a conversation and its token, else HttpError / Error. */

@@ -33,12 +33,17 @@ class HubClient:
         return cls(settings.hub_url, settings.hub_token, settings.hub_timeout)
 
     async def _call(
-        self, method: str, path: str, body: Optional[dict[str, Any]] = None, allow_404: bool = False
+        self,
+        method: str,
+        path: str,
+        body: Optional[dict[str, Any]] = None,
+        allow_404: bool = False,
+        allow_429: bool = False,
     ) -> Optional[dict[str, Any]]:
         try:
             async with aiohttp.ClientSession(timeout=self._timeout, headers=self._headers) as session:
                 async with session.request(method, f"{self._base}{path}", json=body) as response:
-                    if allow_404 and response.status == 404:
+                    if (allow_404 and response.status == 404) or (allow_429 and response.status == 429):
                         return None
                     if response.status >= 400:
                         text = await response.text()
@@ -70,3 +75,19 @@ class HubClient:
     async def rate(self, conversation_id: str, rating: int) -> None:
         """Store the customer's 1–5 satisfaction rating."""
         await self._call("POST", f"/v1/internal/conversations/{conversation_id}/rating", {"rating": rating})
+
+    async def order_lookup(self, conversation_id: str, kind: str) -> bool:
+        """Count an order lookup (`lookup`) or a failed proof of an order (`failed_proof`) with the
+        hub, which limits them per conversation, visitor and origin: False when past the limits.
+        If the hub cannot be asked, the lookup goes on (the form's own attempts still bound it)."""
+        try:
+            answer = await self._call(
+                "POST",
+                f"/v1/internal/conversations/{conversation_id}/order-lookups",
+                {"kind": kind},
+                allow_429=True,
+            )
+        except HubUnavailable as exc:
+            logger.warning("order %s of %s not counted by the hub: %s", kind, conversation_id, exc)
+            return True
+        return answer is not None

@@ -14,6 +14,7 @@ from typing import Any, Optional, Protocol
 import aiohttp
 
 from bot.actions.config import Settings, today
+from sportello.patterns import extract_email
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Order:
     carrier: Optional[str] = None
     tracking_url: Optional[str] = None
     delivery_change_allowed: bool = False
+    postcode: Optional[str] = None  # of the delivery address: a second fact only the buyer knows
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -80,7 +82,9 @@ class Order:
             "carrier",
             "tracking_url",
             "delivery_change_allowed",
+            "postcode",
         }
+        postcode = data.get("postcode")
         return cls(
             number=number,
             product=product,
@@ -92,6 +96,7 @@ class Order:
             carrier=data.get("carrier"),
             tracking_url=data.get("tracking_url"),
             delivery_change_allowed=bool(data.get("delivery_change_allowed", False)),
+            postcode=str(postcode).strip().upper() if postcode else None,
             extra={k: v for k, v in data.items() if k not in known},
         )
 
@@ -108,8 +113,23 @@ class Order:
             "carrier": self.carrier,
             "tracking_url": self.tracking_url,
             "delivery_change_allowed": self.delivery_change_allowed,
+            "postcode": self.postcode,
             **self.extra,
         }
+
+    def proven_by(self, text: Any) -> Optional[str]:
+        """How ``text`` proves this order is the writer's: "email" (the address the order was
+        placed with) or "postcode" (of its delivery address); None when it proves nothing. A typed
+        order number is a claim; this is the second fact only the buyer knows and the shop holds."""
+        words = str(text or "")
+        email = extract_email(words)
+        if email and self.email and email == self.email.strip().lower():
+            return "email"
+        if self.postcode:
+            code = re.escape(self.postcode)
+            if re.search(rf"(?<![A-Za-z0-9]){code}(?![A-Za-z0-9])", words.upper()):
+                return "postcode"
+        return None
 
     @property
     def is_late(self) -> bool:

@@ -251,6 +251,18 @@ export function sameText(a, b) {
   return !!x && !!y && (x === y || x.includes(y));
 }
 
+/** What the customer proved (a typed order number or e-mail is a claim), as the agent reads it:
+ * how the order was verified, or that it was not; and an open case they named without proof. */
+export function verificationText(card) {
+  if (!card) return '';
+  const parts = [];
+  if (card.order_verified) parts.push(t(`verified_${card.order_verified}`));
+  // (the hub says `order_verified: null` when the order was not proven; an older card says nothing)
+  else if ('order_verified' in card && card.order_number && card.order_number !== '-') parts.push(t('verifiedNot'));
+  if (card.claimed_case) parts.push(t('claimedCase', { ticket: card.claimed_case }));
+  return parts.join(' · ');
+}
+
 /** Rows [label, value] of the case card that have a value, in reading order; the description is
  * left out when it only repeats the customer's own words. */
 export function caseRows(card) {
@@ -266,6 +278,7 @@ export function caseRows(card) {
   add('customerName', card.customer_name);
   add('email', card.email);
   add('toCheck', card.to_check);
+  add('verification', verificationText(card));
   add('mood', moodText(card));
   add('register', registerText(card));
   // the same story twice (the bot kept the customer's first message as the description) is shown once
