@@ -79,7 +79,11 @@ def case_summary(tracker: Tracker, slots: Optional[dict[str, Any]] = None) -> di
         "problem_type": slot("problem_type"),
         "order_number": slot("order_number"),
         "description": slot("description"),
-        "email": slot("email") or (order or {}).get("email"),
+        # mail about an order goes to the address on the order, never to one typed in the chat
+        "email": (order or {}).get("email") or slot("email"),
+        "email_given": slot("email")
+        if (order or {}).get("email") and slot("email") != order.get("email")
+        else None,
         "mood": slot("mood") or "neutral",
         "mood_reasons": frustration_reasons(tracker),
         "register": slot("register") or None,

@@ -42,11 +42,12 @@ def verified_order(tracker: Tracker, number: Any = None) -> dict[str, Any] | Non
 
 
 def needs_proof(tracker: Tracker) -> bool:
-    """An order was found and the customer has neither proved it nor given up on proving it."""
+    """An order was found and the customer has neither proved it nor given up on proving it (an
+    answer not validated yet still needs its proof: the form validates only what it requires)."""
     return (
         bool(tracker.get_slot("order"))
         and not tracker.get_slot("order_verified")
-        and not tracker.get_slot("order_proof")
+        and tracker.get_slot("order_proof") != PROOF_GIVEN_UP
     )
 
 
@@ -276,3 +277,20 @@ class ActionCheckOrderStatus(Action):
             dispatcher.utter_message(response="utter_offer_human")
             note = f"comunicato lo stato dell'ordine {number}"
         return [*events, SlotSet("bot_tried", noted(tracker, note))]
+
+
+class ActionAskOrderProof(Action):
+    """The forms' question for the proof: asked once; after a wrong answer the refusal itself says
+    what to write (utter_order_proof_wrong), so it is not asked a second time."""
+
+    def name(self) -> str:
+        """rasa-sdk's naming for a form's custom question."""
+        return "action_ask_order_proof"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Ask for the order's e-mail or delivery postcode, unless the refusal just did."""
+        if not int(tracker.get_slot("order_proof_failures") or 0):
+            dispatcher.utter_message(response="utter_ask_order_proof")
+        return []

@@ -459,3 +459,52 @@ async def test_a_customer_signed_in_on_the_shops_site_is_not_asked_to_prove_thei
     quiet = CollectingDispatcher()
     result = await form.validate_order_number("2345678", quiet, other, DOMAIN)
     assert quiet.messages == [] and not result["order_verified"]
+
+
+async def test_a_wrong_proof_is_validated_through_the_form_as_rasa_runs_it(hub):
+    """The form validates only the slots its required_slots name at that moment: the proof answer
+    (a candidate Rasa just extracted) must still be required, or a wrong e-mail would pass unchecked
+    straight to the summary (and the typed address would become the case's)."""
+    form = ValidateProblemReportForm()
+    found = await form.validate_order_number(
+        "1234567", CollectingDispatcher(), make_tracker("1234567", "inform"), DOMAIN
+    )
+    slots = {
+        **found,
+        "problem_type": "item_damaged",
+        "description": "vetro rotto",
+        "requested_slot": "order_proof",
+    }
+    tracker = make_tracker(
+        "mario@x.it", "inform", entities=[{"entity": "email", "value": "mario@x.it"}], slots=slots
+    )
+    # what Rasa's form action sends: the slot candidates extracted from the message, last
+    for name in ("email", "order_proof"):
+        tracker.events.append({"event": "slot", "name": name, "value": "mario@x.it"})
+        tracker.slots[name] = "mario@x.it"
+    domain = {
+        "forms": {
+            "problem_report_form": {
+                "required_slots": ["order_number", "order_proof", "description", "email", "summary_confirmed"]
+            }
+        },
+        "slots": {},
+    }
+    dispatcher = CollectingDispatcher()
+    events = await form.run(dispatcher, tracker, domain)
+    assert "utter_order_proof_wrong" in responses(dispatcher)
+    assert {"event": "slot", "name": "order_proof", "value": None, "timestamp": None} in events
+    assert not any(r.startswith("utter_order_found") for r in responses(dispatcher))
+
+
+async def test_the_proof_is_asked_once_and_after_a_wrong_answer_only_the_refusal_speaks():
+    from bot.actions.orders import ActionAskOrderProof
+
+    first = CollectingDispatcher()
+    await ActionAskOrderProof().run(first, make_tracker("1234567", "inform"), DOMAIN)
+    assert responses(first) == ["utter_ask_order_proof"]
+    again = CollectingDispatcher()
+    await ActionAskOrderProof().run(
+        again, make_tracker("x", "inform", slots={"order_proof_failures": 1}), DOMAIN
+    )
+    assert again.messages == []
