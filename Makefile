@@ -48,7 +48,7 @@ $(MODEL): $(TRAIN_INPUTS) $(SPACY_MODEL)
 	@set -o pipefail; start=$$(date +%s); \
 	PYTHONWARNINGS=ignore $(RASA) train --config config.yml --domain domain.yml --data bot/data \
 	  --out bot/models --fixed-model-name sportello --num-threads 2 2>&1 \
-	  | grep --line-buffered -v -E "tensorflow|cuda|TensorRT|rebuild TensorFlow|AVX2|Pyparsing|setParseAction|parseString|resetCache|is not used in any story or rule|listed in the domain file, but is not found" \
+	  | $(PYTHON_HUB) -m tools.train_progress \
 	&& touch $@ && echo "Trained $@ in $$(( $$(date +%s) - start )) s"
 
 train: $(BOT)/.installed $(MODEL) ## Build the spaCy pipeline and train the model (skipped when nothing changed)

@@ -11,6 +11,7 @@ the hub's environment without importing the hub: `python -m tools.devstack`.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -56,6 +57,37 @@ def load_secrets(run_dir: Path, env: dict[str, str]) -> dict[str, str]:
     return values
 
 
+class AlreadyRunning(RuntimeError):
+    """Another launcher holds this run_dir: Sportello is running already."""
+
+
+def running_stack(run_dir: Path) -> str:
+    """What the launcher holding `run_dir` runs, in words (from its stack file)."""
+    try:
+        info = json.loads((run_dir / "stack.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"another `make run` of this folder is starting (lock: {run_dir / 'stack.lock'})"
+    return (
+        f"Sportello is already running from this folder (pid {info.get('pid')}): hub {info.get('hub_url')}, "
+        f"Rasa {', '.join(info.get('rasa_urls') or [])}, action server port {info.get('actions_port')}, "
+        f"Redis {info.get('redis_url')}. Use it, or stop it first (Ctrl-C in its terminal, or kill "
+        f"{info.get('pid')}); to run a second one, give it another SPORTELLO_RUN_DIR and ports."
+    )
+
+
+def holds(lock_file: Path) -> bool:
+    """Whether a live launcher holds `lock_file` (the lock dies with its process)."""
+    if not lock_file.exists():
+        return False
+    with open(lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 @dataclass
 class Stack:
     """Redis (optional), action server, Rasa and hub as child processes."""
@@ -74,6 +106,7 @@ class Stack:
     processes: list[tuple] = field(default_factory=list)
     commands: dict[str, tuple] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    lock: Optional[object] = None  # the open lock file while this stack runs (one per run_dir)
 
     @property
     def hub_url(self) -> str:
@@ -97,9 +130,46 @@ class Stack:
         self.processes.append(entry)
         return entry
 
+    @property
+    def lock_file(self) -> Path:
+        return self.run_dir / "stack.lock"
+
+    def claim(self) -> None:
+        """Take this run_dir for this launcher (held until it stops), and check that the ports it
+        needs are free, before anything is started or written: a second `make run` refuses at once,
+        naming what runs where, and touches nothing of it; a port that another program holds is
+        named as such."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(self.lock_file, "a+")  # noqa: SIM115 - held for the stack's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise AlreadyRunning(running_stack(self.run_dir)) from None
+        self.lock = handle
+        for port, what, variable in (
+            (self.hub_port, "the hub", "HUB_PORT"),
+            (self.rasa_port, "Rasa", "RASA_PORT"),
+            (self.actions_port, "the action server", "ACTIONS_PORT"),
+        ):
+            if port_open(port):
+                self.release()
+                raise RuntimeError(
+                    f"port {port}, which {what} needs, is in use by another program (not a `make run` of "
+                    f"this folder): stop it, or choose another port with {variable}=…"
+                )
+
+    def release(self) -> None:
+        """Let the run_dir go (the stack file goes with it: nothing runs there any more)."""
+        if self.lock is not None:
+            self.stack_file.unlink(missing_ok=True)
+            self.lock.close()
+            self.lock = None
+
     def start(self, say=print) -> Stack:
         """Start everything and wait until the hub is healthy."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.lock is None:
+            self.claim()
         if not MODEL.exists():
             raise RuntimeError(f"No trained model at {MODEL}: run `make train` first.")
         env = {**os.environ, **self.extra_env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -186,6 +256,7 @@ class Stack:
     def _register_content(self, env: dict[str, str]) -> None:
         """What this run starts with (the trained model, the working tree's domain.yml) is the live
         content release: `make ship` can then be rolled back to it, and the console shows it."""
+        # written only by the launcher holding the run_dir's lock: no other run can overwrite it
         self.stack_file.write_text(
             json.dumps(
                 {
@@ -194,9 +265,13 @@ class Stack:
                     "key_prefix": env.get("HUB_KEY_PREFIX", "sportello:"),
                     "rasa_token": env.get("RASA_TOKEN", ""),
                     "hub_url": self.hub_url,
+                    "actions_port": self.actions_port,
+                    "pid": os.getpid(),
+                    "started_at": time.time(),
                 }
             )
         )
+        self.stack_file.chmod(0o600)
         env["SPORTELLO_STACK"] = str(self.stack_file)
         if self.releases_dir is not None:
             env["SPORTELLO_RELEASES"] = str(self.releases_dir)
@@ -281,6 +356,7 @@ class Stack:
                 previous[signum] = signal.signal(signum, signal.SIG_IGN)
         try:
             self._stop_children()
+            self.release()
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -311,6 +387,14 @@ def main() -> int:
     )
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: sys.exit(0))
+    try:
+        stack.claim()
+    except AlreadyRunning as exc:
+        print(f"Not started: {exc}", file=sys.stderr)
+        return 1
+    except RuntimeError as exc:
+        print(f"Could not start Sportello: {exc}", file=sys.stderr)
+        return 1
     try:
         stack.start()
         password = os.environ.get("DEMO_AGENT_PASSWORD", "sportello-demo")

@@ -43,6 +43,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sportello.redis_url import async_client, key_prefix
+from tools.devstack import holds
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / ".venv" / "bot" / "bin" / "python"
@@ -198,12 +199,22 @@ class Target:
     redis_url: str
     key_prefix: str = "sportello:"
     rasa_token: str = ""
+    found: str = ""  # which system this is, in words (said before anything changes)
 
     @classmethod
     def find(cls, stack_file: Path | None = None) -> Target:
+        """The system to ship to: RASA_URLS and REDIS_URL when given (production), else the one
+        `make run` of this folder is running (its stack file, written only by the launcher that
+        holds the folder's lock). A stack file nobody runs any more is refused, not trusted."""
         stack: dict = {}
         stack_file = Path(os.environ.get("SPORTELLO_STACK") or stack_file or STACK_FILE)
-        if stack_file.exists():
+        given = os.environ.get("RASA_URLS") and os.environ.get("REDIS_URL")
+        if not given and stack_file.exists():
+            if not holds(stack_file.with_name("stack.lock")):
+                raise ShipError(
+                    f"{stack_file} descrive un sistema che non è più in esecuzione: avvia `make run`, "
+                    "oppure imposta RASA_URLS e REDIS_URL."
+                )
             stack = json.loads(stack_file.read_text(encoding="utf-8"))
         urls = os.environ.get("RASA_URLS") or ",".join(stack.get("rasa_urls") or [])
         redis_url = os.environ.get("REDIS_URL") or stack.get("redis_url") or ""
@@ -212,7 +223,7 @@ class Target:
                 "Non trovo il sistema in esecuzione: avvia `make run`, oppure imposta RASA_URLS "
                 "(gli indirizzi dei processi Rasa) e REDIS_URL (il Redis dei processi hub)."
             )
-        return cls(
+        target = cls(
             rasa_urls=[u.strip().rstrip("/") for u in urls.split(",") if u.strip()],
             redis_url=redis_url,
             key_prefix=key_prefix(
@@ -220,6 +231,12 @@ class Target:
             ),
             rasa_token=os.environ.get("RASA_TOKEN") or stack.get("rasa_token") or "",
         )
+        target.found = (
+            f"make run (pid {stack.get('pid')}, hub {stack.get('hub_url')})"
+            if stack and not given
+            else "RASA_URLS/REDIS_URL"
+        )
+        return target
 
     def _params(self) -> dict:
         return {"token": self.rasa_token} if self.rasa_token else {}
@@ -528,9 +545,13 @@ def main(argv: list[str] | None = None) -> int:
             release = register_running(args.model, args.root / "domain.yml", args.root, releases, target)
             say(release.version)
         elif args.command == "ship":
-            ship(args.root, releases, Target.find())
+            target = Target.find()
+            say(f"Sistema: {target.found} — Rasa {', '.join(target.rasa_urls)}")
+            ship(args.root, releases, target)
         else:
-            rollback(releases, Target.find())
+            target = Target.find()
+            say(f"Sistema: {target.found} — Rasa {', '.join(target.rasa_urls)}")
+            rollback(releases, target)
     except ShipError as exc:
         say(str(exc))
         return 3 if "in corso" in str(exc) else 1
