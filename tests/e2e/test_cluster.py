@@ -106,7 +106,8 @@ def test_two_hubs_two_rasa_on_a_cluster(cluster_stack):
         for conv in greeted[:2]:
             evts = events(a, conv)
             customer = [e["text"] for e in evts if e.get("type") == "message" and e.get("from") == "customer"]
-            assert customer[0] == "Buongiorno" and customer[-1] == "Sì, è corretto" and len(customer) == 4
+            # greeting, story, order number, its proof (the order's e-mail), the confirmation
+            assert customer[0] == "Buongiorno" and customer[-1] == "Sì, è corretto" and len(customer) == 5
             handoffs = [e for e in evts if e.get("type") == "handoff"]
             assert len(handoffs) == 1 and handoffs[0]["status"] == "assigned", handoffs
             assert handoffs[0]["agent"]["name"] == "Serena"

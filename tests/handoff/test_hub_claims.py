@@ -345,3 +345,34 @@ async def test_a_signed_in_customers_token_makes_their_email_proven_and_a_bad_on
     plain = await make_hub()  # a hub with no key: no token is trusted
     answer = (await plain.http.post("/v1/conversations", json={"customer_token": good})).json()
     assert answer["customer"] == {"verified": False, "error": "not_configured"}
+
+
+async def test_order_lookups_are_limited_per_chat_visitor_and_address(make_hub):
+    hub = await make_hub(
+        order_lookups_per_conversation=3,
+        order_lookups_per_visitor=5,
+        order_lookups_per_origin=8,
+        order_proofs_failed_per_visitor=2,
+    )
+    headers = {"Authorization": f"Bearer {INTERNAL_TOKEN}"}
+
+    async def lookup(conv, kind="lookup"):
+        return await hub.http.post(
+            f"/v1/internal/conversations/{conv['conversation_id']}/order-lookups",
+            json={"kind": kind},
+            headers=headers,
+        )
+
+    first = await hub.new_conversation()
+    assert [(await lookup(first)).status_code for _ in range(4)] == [200, 200, 200, 429]  # one chat: 3
+    again = await hub.new_conversation(visitor_token=first["visitor_token"])  # same browser, new chat
+    assert [(await lookup(again)).status_code for _ in range(3)] == [200, 200, 429]  # the browser: 5 in all
+    stopped = await lookup(again)
+    assert stopped.status_code == 429 and int(stopped.headers["Retry-After"]) > 0
+    others = [await hub.new_conversation() for _ in range(4)]  # new browsers, same address
+    codes = [(await lookup(conv)).status_code for conv in others]
+    assert codes == [200, 200, 200, 429]  # the address: 8 lookups in all
+    proofs = [(await lookup(first, "failed_proof")).status_code for _ in range(3)]
+    assert proofs == [200, 200, 429]  # failed proofs, like failed logins
+    bad = await lookup(first, "everything")
+    assert (bad.status_code, bad.json()["error"]) == (400, "invalid_kind")

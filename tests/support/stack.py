@@ -41,6 +41,9 @@ def private_stack(
         "HUB_RATE_LOGINS_PER_MINUTE": "1000",
         "HUB_RATE_LOGINS_PER_IP_PER_MINUTE": "1000",
         "HUB_RATE_LOGINS_GLOBAL_PER_MINUTE": "1000",
+        # order lookups and failed proofs per address (tested in tests/handoff and tests/bot)
+        "ORDER_LOOKUPS_PER_ORIGIN": "100000",
+        "ORDER_PROOFS_FAILED_PER_ORIGIN": "100000",
         **(extra_env or {}),
     }
     stack = Stack(
