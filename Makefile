@@ -28,8 +28,8 @@ $(BOT)/.installed: bot/requirements.txt
 	@test -n "$(PYTHON_BOT)" || { echo "Python 3.10 not found (Rasa 3.6 needs <= 3.10): set PYTHON_BOT=/path/to/python3.10" >&2; exit 1; }
 	@test -x $(BOT)/bin/python || $(PYTHON_BOT) -m venv $(BOT)
 	@echo "Installing the bot environment (Rasa 3.6, spaCy) into $(BOT)…"
-	@$(BOT)/bin/pip install $(PIP_QUIET) -r bot/requirements.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
-	@$(BOT)/bin/python -c "import rasa, rasa_sdk, spacy, spacy_lookups_data" || { echo "bot environment is incomplete" >&2; exit 1; }
+	@$(BOT)/bin/pip install $(PIP_QUIET) -r bot/requirements.txt 2>&1 | grep -v -E "is ignored: it is neither a file nor a directory|DEPRECATION: " || true
+	@$(BOT)/bin/python -W ignore -c "import rasa, rasa_sdk, spacy, spacy_lookups_data" || { echo "bot environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(HUB)/.installed: handoff/requirements.txt tests/requirements.txt
@@ -40,7 +40,7 @@ $(HUB)/.installed: handoff/requirements.txt tests/requirements.txt
 	@touch $@
 
 $(SPACY_MODEL): bot/components/spacy_it.py $(BOT)/.installed
-	@$(BOT)/bin/python -m bot.components.spacy_it bot/models/spacy_it 2>&1 | grep -v -i "tensorflow\|cuda\|rebuild\|W036\|matches = self" || true
+	@PYTHONWARNINGS=ignore $(BOT)/bin/python -m bot.components.spacy_it bot/models/spacy_it 2>&1 | grep -v -i "tensorflow\|cuda\|rebuild\|W036\|matches = self" || true
 	@test -f $@
 
 $(MODEL): $(TRAIN_INPUTS) $(SPACY_MODEL)

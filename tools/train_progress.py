@@ -17,6 +17,8 @@ BAR = re.compile(
     r"^(?P<what>[A-Za-z][A-Za-z ]*?):\s+(?P<pct>\d+)%\|[^|]*\|\s*(?P<done>\d+)/(?P<total>\d+)"
     r"\s*\[(?P<elapsed>[\d:]+)<(?P<eta>[\d:?]+)"
 )
+# a bar without a known total ("Processed actions: 12it [00:01, 9.1it/s, # examples=12]")
+COUNTER = re.compile(r"^(?P<what>[A-Za-z][A-Za-z ]*?):\s+(?P<done>\d+)it\s*\[")
 COMPONENT = re.compile(r"Starting to train component '([^']+)'")
 NOISE = re.compile(
     r"tensorflow|cuda|TensorRT|rebuild TensorFlow|AVX2|oneDNN|Pyparsing|setParseAction|parseString|resetCache"
@@ -60,6 +62,10 @@ class Progress:
         if bar:
             self.bar(bar)
             return
+        counter = COUNTER.match(text.strip())
+        if counter:
+            self.counter(counter)
+            return
         if NOISE.search(text):
             return
         self.out.write(text + "\n")
@@ -81,6 +87,19 @@ class Progress:
         name = f"{self.component}: " if self.component else ""
         eta = left(seconds(bar.group("eta"))) if pct < 100 else ""
         self.out.write(f"  {name}{unit} {done}/{total}{eta}\n")
+        self.out.flush()
+
+    def counter(self, found: re.Match) -> None:
+        """A bar with no total: its first update, then one line per 30 s at most."""
+        what, done = found.group("what").strip(), int(found.group("done"))
+        key = (self.component, what)
+        _, last_time = self.shown.get(key, (-1, 0.0))
+        now = time.monotonic()
+        if now - last_time < EVERY:
+            return
+        self.shown[key] = (done, now)
+        name = f"{self.component}: " if self.component else ""
+        self.out.write(f"  {name}{what.lower()} {done}…\n")
         self.out.flush()
 
 

@@ -39,6 +39,8 @@ def test_a_bar_of_thousands_of_updates_becomes_a_few_lines():
         + bar("Processed trackers", 350)
         + "2026-12-07 INFO rasa.engine.training.hooks - Starting to train component 'DIETClassifier'.\n"
         + bar("Epochs", 80, eta_per_step=3)
+        + "\r".join(f"Processed actions: {n}it [00:00, ?it/s, # examples={n}]" for n in range(500))
+        + "\n"
         + "/venv/lib/python3.10/site-packages/x.py:3: DeprecationWarning: the old way\n"
         + "2026-12-07 12:00:00.1: I tensorflow/core/util/port.cc:110] oneDNN custom operations are on.\n"
         + "Your Rasa model is trained and saved at 'bot/models/sportello.tar.gz'.\n"
@@ -50,5 +52,6 @@ def test_a_bar_of_thousands_of_updates_becomes_a_few_lines():
     assert "  TEDPolicy: processed trackers 350/350" in lines
     assert "  DIETClassifier: epoch 40/80, about 2 min left" in lines
     assert "  DIETClassifier: epoch 80/80" in lines
+    assert "  DIETClassifier: processed actions 0…" in lines  # a bar without a total: once
     assert not any("DeprecationWarning" in line or "tensorflow" in line for line in lines)
     assert lines[-1] == "Your Rasa model is trained and saved at 'bot/models/sportello.tar.gz'."
