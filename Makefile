@@ -29,7 +29,7 @@ $(BOT)/.installed: bot/requirements.txt
 	@test -x $(BOT)/bin/python || $(PYTHON_BOT) -m venv $(BOT)
 	@echo "Installing the bot environment (Rasa 3.6, spaCy) into $(BOT)…"
 	@$(BOT)/bin/pip install $(PIP_QUIET) -r bot/requirements.txt 2>&1 | grep -v -E "is ignored: it is neither a file nor a directory|DEPRECATION: " || true
-	@$(BOT)/bin/python -W ignore -c "import rasa, rasa_sdk, spacy, spacy_lookups_data" || { echo "bot environment is incomplete" >&2; exit 1; }
+	@out=$$($(BOT)/bin/python -c "import rasa, rasa_sdk, spacy, spacy_lookups_data" 2>&1) || { echo "$$out" >&2; echo "bot environment is incomplete" >&2; exit 1; }
 	@touch $@
 
 $(HUB)/.installed: handoff/requirements.txt tests/requirements.txt
