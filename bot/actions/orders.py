@@ -73,14 +73,9 @@ async def check_order_proof(
     if how:
         if reflect_back:
             reflect(dispatcher, order)
-        return {
-            "order_proof": how,
-            "order_verified": how,
-            "email": order.email or tracker.get_slot("email"),
-            "email_verified": bool(order.email),
-            "order_proof_failures": 0,
-            "bot_tried": noted(tracker, f"ordine {order.number} verificato dal cliente ({PROOF_WORDS[how]})"),
-        }
+        return proven_slots(
+            tracker, order, how, f"ordine {order.number} verificato dal cliente ({PROOF_WORDS[how]})"
+        )
     failures = int(tracker.get_slot("order_proof_failures") or 0) + 1
     allowed = await HubClient.from_settings().order_lookup(tracker.sender_id, "failed_proof")
     if failures < MAX_PROOF_ATTEMPTS and allowed:
@@ -96,6 +91,29 @@ async def check_order_proof(
             f"ordine {order.number} NON verificato: il cliente non ha dato l'e-mail o il CAP dell'ordine "
             "(nessun dettaglio dell'ordine gli è stato detto)",
         ),
+    }
+
+
+def found_slots(order: Order) -> dict[str, Any]:
+    """The slots of an order found in the store (kept for the agent; read back only once proven)."""
+    return {
+        "order_number": order.number,
+        "order": order.as_slot(),
+        "order_product": order.product,
+        "order_lookup_failures": 0,
+    }
+
+
+def proven_slots(tracker: Tracker, order: Order, how: str, note: str) -> dict[str, Any]:
+    """The slots of an order the customer has just proven theirs (`how`: email, postcode, token):
+    its e-mail becomes the case's, proven, and the agent is told how (`note`)."""
+    return {
+        "order_proof": how,
+        "order_verified": how,
+        "email": order.email or tracker.get_slot("email"),
+        "email_verified": bool(order.email),
+        "order_proof_failures": 0,
+        "bot_tried": noted(tracker, note),
     }
 
 
@@ -157,28 +175,13 @@ async def check_order_number(
     if not proven and signed_in and order.email and signed_in == order.email.strip().lower():
         if reflect_back:
             reflect(dispatcher, order)
-        return {
-            "order_number": number,
-            "order": order.as_slot(),
-            "order_product": order.product,
-            "order_lookup_failures": 0,
-            "email": order.email,
-            "email_verified": True,
-            "order_verified": "token",
-            "order_proof": "token",
-            "order_proof_failures": 0,
-            "bot_tried": noted(
-                tracker, f"trovato l'ordine {number} ({order.product}), del cliente che ha fatto l'accesso"
-            ),
-        }
+        note = f"trovato l'ordine {number} ({order.product}), del cliente che ha fatto l'accesso"
+        return {**found_slots(order), **proven_slots(tracker, order, "token", note)}
     already = (tracker.get_slot("order") or {}).get("number") == number  # told a moment ago
     if reflect_back and proven and not already:
         reflect(dispatcher, order)
     return {
-        "order_number": number,
-        "order": order.as_slot(),
-        "order_product": order.product,
-        "order_lookup_failures": 0,
+        **found_slots(order),
         # mail about this order goes to the address on the order, never to one typed
         "email": order.email or tracker.get_slot("email"),
         "email_verified": bool(proven and order.email),
