@@ -166,6 +166,29 @@ class Stack:
             self.lock.close()
             self.lock = None
 
+    def rasa_command(self, token: str) -> list[str]:
+        """How Rasa is started: its HTTP API on loopback, behind its token."""
+        return [
+            str(BOT_PY),
+            "-m",
+            "rasa",
+            "run",
+            "--enable-api",
+            # one argument with '=': a token that starts with '-' (token_urlsafe makes one in 64)
+            # would otherwise be read by Rasa's argparse as an option, and Rasa would not start
+            f"--auth-token={token}",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(self.rasa_port),
+            "-m",
+            str(MODEL),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ]
+
     def start(self, say=print) -> Stack:
         """Start everything and wait until the hub is healthy."""
         if self.lock is None:
@@ -200,29 +223,7 @@ class Stack:
             env,
         )
         say(f"… Rasa on 127.0.0.1:{self.rasa_port} (loading the model takes a little while)")
-        _, rasa, rasa_log = self.spawn(
-            "rasa",
-            [
-                str(BOT_PY),
-                "-m",
-                "rasa",
-                "run",
-                "--enable-api",
-                "--auth-token",
-                env["RASA_TOKEN"],
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(self.rasa_port),
-                "-m",
-                str(MODEL),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-            ],
-            env,
-        )
+        _, rasa, rasa_log = self.spawn("rasa", self.rasa_command(env["RASA_TOKEN"]), env)
         if self.seed_demo:
             seeded = subprocess.run(
                 [str(HUB_PY), "-m", "handoff", "agents", "seed-demo"],

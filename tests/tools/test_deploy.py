@@ -55,7 +55,7 @@ def test_the_units_start_the_processes_docs_operations_names():
         return parsed
 
     rasa = unit("sportello-rasa.service")["Service"]["ExecStart"]
-    assert "--enable-api --auth-token ${RASA_TOKEN}" in rasa and "-i 127.0.0.1 -p 5005" in rasa
+    assert "--enable-api --auth-token=${RASA_TOKEN}" in rasa and "-i 127.0.0.1 -p 5005" in rasa
     hub = unit("sportello-hub@.service")["Service"]
     assert "-m handoff serve" in hub["ExecStart"] and "HUB_PORT=808%i" in hub["Environment"]
     for name in ("sportello-hub@.service", "sportello-rasa.service", "sportello-actions.service"):

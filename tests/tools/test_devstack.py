@@ -131,3 +131,24 @@ def test_make_ship_trusts_only_the_stack_file_of_a_running_launcher(tmp_path, mo
         assert "pid 77" in target.found and "http://127.0.0.1:9999" in target.found
     finally:
         running.release()
+
+
+@pytest.mark.parametrize("token", ["-leading-dash_token", "--x", "plain_token-"])
+def test_rasa_reads_its_token_whatever_character_it_starts_with(token):
+    """One generated token in 64 starts with '-': Rasa's own parser must still read it as the token
+    (given as two words, `--auth-token -…`, argparse takes it for an option and Rasa does not start)."""
+    command = devstack.Stack().rasa_command(token)
+    assert command[:3] == [str(devstack.BOT_PY), "-m", "rasa"]
+    probe = (
+        "import sys, rasa.__main__ as m; a = m.create_argument_parser().parse_args(sys.argv[1:]);"
+        " print(repr(a.auth_token))"
+    )
+    parsed = subprocess.run(
+        [command[0], "-c", probe, *command[3:]],
+        capture_output=True,
+        text=True,
+        cwd=devstack.ROOT,
+        timeout=120,
+    )
+    assert parsed.returncode == 0, parsed.stderr[-2000:]
+    assert parsed.stdout.strip().splitlines()[-1] == repr(token)
