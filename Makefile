@@ -12,12 +12,21 @@ PIP_QUIET := --quiet --disable-pip-version-check
 
 MODEL := bot/models/sportello.tar.gz
 SPACY_MODEL := bot/models/spacy_it/meta.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find bot/data bot/components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
+# The shop whose assistant is trained and run: a folder with its shop.yml (docs/content-guide.md).
+# `make run SHOP=shops/electronics` trains for that shop (the model is one shop's at a time).
+SHOP ?= shops/casa
+export SPORTELLO_SHOP := $(abspath $(SHOP))
+BUILD := .build/shop
+# which shop the model was last built for: a change of SHOP retrains
+SHOP_STAMP := .build/shop-name
+$(shell mkdir -p .build; [ "$$(cat $(SHOP_STAMP) 2>/dev/null)" = "$(SPORTELLO_SHOP)" ] || echo "$(SPORTELLO_SHOP)" > $(SHOP_STAMP))
+TRAIN_INPUTS := config.yml domain.yml $(SHOP_STAMP) $(wildcard $(SHOP)/*.yml $(SHOP)/*.csv) sportello/shop.py sportello/catalogue.py tools/shop_build.py \
+  $(shell find bot/data bot/components -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 
 export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train validate test test-bot test-hub test-js test-e2e test-dates test-dates-all dates-bot dates-hub run lint format nlu-crossval bench clean ship rollback releases
+.PHONY: help install train validate nlu-profiles test test-bot test-hub test-js test-e2e test-dates test-dates-all dates-bot dates-hub run lint format nlu-crossval bench clean ship rollback releases
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,7 +55,8 @@ $(SPACY_MODEL): bot/components/spacy_it.py $(BOT)/.installed
 $(MODEL): $(TRAIN_INPUTS) $(SPACY_MODEL)
 	@echo "Training the assistant (its data, domain or config changed); progress follows…"
 	@set -o pipefail; start=$$(date +%s); \
-	PYTHONWARNINGS=ignore $(RASA) train --config config.yml --domain domain.yml --data bot/data \
+	$(BOT)/bin/python -m tools.shop_build --out $(BUILD) && \
+	PYTHONWARNINGS=ignore $(RASA) train --config $(BUILD)/config.yml --domain domain.yml --data $(BUILD)/data \
 	  --out bot/models --fixed-model-name sportello --num-threads 2 2>&1 \
 	  | $(PYTHON_HUB) -m tools.train_progress \
 	&& touch $@ && echo "Trained $@ in $$(( $$(date +%s) - start )) s"
@@ -115,6 +125,9 @@ releases: ## List the kept content releases (the live one marked)
 
 run: install train ## Run the whole system: Redis (unless REDIS_URL is set), Rasa, actions, hub
 	@$(HUB)/bin/python -m tools.devstack
+
+nlu-profiles: $(BOT)/.installed $(SPACY_MODEL) ## Train for each shop profile (shops/*) and measure it on that shop's held-out sets (~4 min a shop; docs/benchmarks.md)
+	@PYTHONWARNINGS=ignore $(BOT)/bin/python -m bench.nlu_profiles $(PROFILES)
 
 nlu-crossval: $(BOT)/.installed $(SPACY_MODEL) ## 3-fold cross-validation of the NLU (slow; results in results/)
 	$(RASA) test nlu --config config.yml --nlu bot/data/nlu --cross-validation --folds 3 --out results/crossval

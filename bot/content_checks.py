@@ -34,6 +34,7 @@ from typing import Any, Optional
 
 import yaml
 
+from sportello import shop
 from sportello.problems import registry
 from sportello.responses import FORMAL, REGISTER_SLOT, conditions
 
@@ -47,7 +48,18 @@ DOMAIN = "domain.yml"
 CONFIG = "config.yml"
 DATA = "bot/data"
 PROBLEMS = "bot/problems.yml"
-SHOP = "bot/shop.yml"
+
+
+def _shop_file() -> str:
+    """The running shop's profile (SPORTELLO_SHOP), relative to the project when it is inside it."""
+    path = shop.resolve_folder() / shop.SHOP_FILE_NAME
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+SHOP = _shop_file()
 HELD_OUT = "tests/bot/nlu_test.yml"
 # Also held out (tests/bot/test_nlu.py), checked when the content root has it.
 OUT_OF_DOMAIN = "tests/bot/out_of_domain.yml"
@@ -764,12 +776,31 @@ def _slots_set(domain: Domain, code: CodeFacts) -> set[str]:
     return found
 
 
+def check_shop(path: Path) -> list[Problem]:
+    """The shop's profile: what the assistant needs of it, and the catalogue rows it can use."""
+    try:
+        profile = shop.load(path.parent)
+    except shop.ShopError as exc:
+        return [Problem(SHOP, exc.line, f"profilo del negozio: {exc.detail}")]
+    problems = []
+    if profile.catalogue is not None:
+        from sportello.catalogue import rows
+
+        for problem in rows(profile.catalogue, profile)[1]:
+            where, _, message = problem.partition(": ")
+            file, _, line = where.rpartition(":")
+            name = str(Path(SHOP).parent / Path(file).name)
+            problems.append(Problem(name, int(line) if line.isdigit() else 1, f"catalogo: {message}"))
+    return problems
+
+
 def check_placeholders(content: Content, domain: Domain, code: CodeFacts) -> list[Problem]:
-    """A {placeholder} must be a slot that something sets, a shop fact (bot/shop.yml), or a value the
+    """A {placeholder} must be a slot that something sets, a shop fact (shops/<id>/shop.yml), or a value the
     code passes when it says that response (HUB_VALUES for those the hub says). The console fills
     canned replies (utter_canned_*) with the shop's facts only."""
-    shop = content.doc(SHOP)
-    facts = set(shop.data) if shop and isinstance(shop.data, dict) else set()
+    profile = content.doc(SHOP)
+    given = profile.data.get("facts") if profile and isinstance(profile.data, dict) else None
+    facts = set(given or {}) | set(shop.DERIVED_FACTS)
     slots = _slots_set(domain, code)
     problems = []
     for name, variations in domain.responses.items():
@@ -1065,6 +1096,8 @@ def run(root: Path = ROOT, repo: Path = ROOT) -> Report:
         if PROBLEMS not in content.broken:
             problems += check_frustrated(content, domain)
         problems += check_register(Path(root) / DOMAIN, root)
+    if SHOP not in content.broken:
+        problems += check_shop(Path(root) / SHOP)
     return Report(
         problems=sorted(set(problems), key=Problem.sort_key),
         checks=len(CHECKS),

@@ -31,7 +31,7 @@ class SportelloNLG(TemplatedNaturalLanguageGenerator):
     def generate_from_slots(
         self, utter_action: str, filled_slots: dict[str, Any], output_channel: str, **kwargs: Any
     ) -> Optional[dict[str, Any]]:
-        """The shop's facts (bot/shop.yml) fill {placeholders} such as {refund_days} too; an e-mail
+        """The shop's facts (shops/<id>/shop.yml) fill {placeholders} such as {refund_days} too; an e-mail
         address is never written back in full (`{email}` is masked: g****a.r***i@example.it)."""
         slots = {**facts(), **filled_slots}
         if slots.get("email"):

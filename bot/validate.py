@@ -1,7 +1,7 @@
 """`make validate`: the content checks (bot/content_checks.py), then Rasa's data validation.
 
 Usage: ``python -m bot.validate [--root DIR]``. DIR is the *content root* (default: the repository):
-where domain.yml, config.yml, bot/data, bot/problems.yml, bot/shop.yml and tests/bot/nlu_test.yml
+where domain.yml, config.yml, bot/data, bot/problems.yml, the shop profile (shops/<id>/shop.yml) and tests/bot/nlu_test.yml
 are read, e.g. a copy of the content in a temporary folder. The code that says responses
 (bot/actions, handoff/) is always read from the repository. Each problem is printed as
 ``file:line: sentence`` (paths relative to DIR), sorted by file and line, then one last line:
@@ -178,7 +178,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--root",
         type=Path,
         default=ROOT,
-        help="the content root: domain.yml, config.yml, bot/data, bot/problems.yml, bot/shop.yml and "
+        help="the content root: domain.yml, config.yml, bot/data, bot/problems.yml, the shop profile (shops/<id>/shop.yml) and "
         "tests/bot/nlu_test.yml are read there (default: the repository)",
     )
     args = parser.parse_args(argv)

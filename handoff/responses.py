@@ -106,7 +106,7 @@ class Responses:
         if not candidates:
             raise ResponsesError(f"no usable variation for response {name!r} in domain.yml")
         chosen = self._rng.choice(candidates)
-        values = {**facts(), **values}  # the shop's facts (bot/shop.yml): "entro {refund_days} giorni"
+        values = {**facts(), **values}  # the shop's facts (shops/<id>/shop.yml): "entro {refund_days} giorni"
         if values.get("email"):  # the chat never writes an address back in full
             values["email"] = mask_email(str(values["email"]))
         out: dict[str, Any] = {"text": fill(chosen["text"], values)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from handoff.hours import BusinessHours
+from sportello import shop
 from sportello.env import Env, EnvError
 from sportello.redis_url import RedisURLError, key_prefix
 
@@ -78,7 +79,7 @@ class Settings:
     smtp_tls: str = "starttls"  # none | starttls | tls
     smtp_user: str = ""
     smtp_password: str = ""
-    mail_from: str = "Casa Sportello <assistenza@sportello.example>"
+    mail_from: str = "Sportello <assistenza@sportello.example>"  # from the shop's name when not given
     public_url: str = ""  # the shop page with the widget, where links in e-mails lead (default: the hub's)
     mail_link_ttl: float = 14 * 86400
     mail_reply_delay: float = 60.0  # an agent's reply waits this long for the customer to read it on the page
@@ -149,7 +150,14 @@ class Settings:
         public_url = e.text("HUB_PUBLIC_URL")
         if public_url and not public_url.startswith(("http://", "https://")):
             raise SettingsError(f"HUB_PUBLIC_URL={public_url!r} must start with http:// or https://")
-        mail_from = e.text("MAIL_FROM", "Casa Sportello <assistenza@sportello.example>")
+        # the sender's name is the shop's (shops/<id>/shop.yml) unless MAIL_FROM says otherwise
+        mail_from = e.text("MAIL_FROM")
+        if not mail_from:
+            try:
+                shop_name = shop.facts(e.text("SPORTELLO_SHOP") or None)["shop_name"]
+            except shop.ShopError as exc:
+                raise SettingsError(f"SPORTELLO_SHOP: {exc}") from None
+            mail_from = f"{shop_name} <assistenza@sportello.example>"
         if "@" not in mail_from:
             raise SettingsError(f"MAIL_FROM={mail_from!r} is not an e-mail address")
         dev_mailbox = e.get("HUB_DEV_MAILBOX")

@@ -42,7 +42,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sportello import shop
 from sportello.redis_url import async_client, key_prefix
+from tools import shop_build
 from tools.devstack import holds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,9 +94,12 @@ def content_hash(root: Path) -> str:
     files = [root / name for name in CONTENT_FILES]
     for folder in CONTENT_DIRS:
         files += sorted((root / folder).rglob("*.yml"))
+    # the running shop's profile is trained into the model (tools/shop_build.py)
+    files += sorted(p for p in shop.resolve_folder().iterdir() if p.suffix in (".yml", ".csv"))
     for path in files:
         if path.is_file():
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+            name = path.relative_to(root) if path.is_relative_to(root) else path.name
+            digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -412,6 +417,9 @@ def ship(root: Path, releases: Releases, target: Target) -> Release:
                 ) from None
         with tempfile.TemporaryDirectory(prefix="sportello-ship-") as tmp:
             out_dir = Path(tmp)
+            # what is trained: the content made into the running shop's (its products, its guard)
+            built = out_dir / "shop"
+            shop_build.build(root, None, built)
             say(f"[2/{steps}] Addestramento del modello (qualche minuto)…")
             code, out = run_step(
                 [
@@ -420,11 +428,11 @@ def ship(root: Path, releases: Releases, target: Target) -> Release:
                     "rasa",
                     "train",
                     "--config",
-                    str(root / "config.yml"),
+                    str(built / "config.yml"),
                     "--domain",
                     str(root / "domain.yml"),
                     "--data",
-                    str(root / "bot" / "data"),
+                    str(built / "data"),
                     "--out",
                     str(out_dir),
                     "--fixed-model-name",

@@ -123,13 +123,18 @@ class SupportDomainGuard(GraphComponent):
             "cues": str(DEFAULT_CUES),
             "foreign": str(DEFAULT_FOREIGN),
             "intents": list(registry().support_intents),
+            # from the shop's profile, written into the training config by tools/shop_build.py: the
+            # stems of its goods' parts, its anchors, and the words of what it sells (never foreign)
+            "shop_cues": [],
+            "shop_anchors": [],
+            "shop_words": [],
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
         """Load the word lists once."""
-        self._stems = load_stems(config["cues"])
-        self._anchors = load_anchors(config["cues"])
-        self._foreign = load_foreign(config["foreign"])
+        self._stems = load_stems(config["cues"]) + [fold(s) for s in config.get("shop_cues") or []]
+        self._anchors = load_anchors(config["cues"]) + [fold(s) for s in config.get("shop_anchors") or []]
+        self._foreign = load_foreign(config["foreign"]) - {fold(w) for w in config.get("shop_words") or []}
         self._phrases = load_phrases(config["foreign"])
         self._intents = set(config["intents"])
 

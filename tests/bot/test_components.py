@@ -168,11 +168,13 @@ def test_every_support_training_example_carries_a_support_cue():
     from pathlib import Path
 
     from bot.components.domain_guard import load_stems, support_cue
+    from sportello import shop
     from sportello.problems import registry
     from tests.bot.test_nlu import examples, plain
 
     root = Path(__file__).resolve().parents[2]
-    stems = load_stems()
+    # the examples are written for the demo shop: its profile adds the stems of its goods' parts
+    stems = load_stems() + list(shop.load(root / "shops" / "casa").cues)
     entity = re.compile(r"\]\((?:order_number|product|ticket_id)")
     missing = [
         (intent, text)
@@ -183,6 +185,56 @@ def test_every_support_training_example_carries_a_support_cue():
         and not support_cue(plain(text), stems)
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("name", ["casa", "electronics", "clothing"])
+def test_the_guard_trained_for_a_shop_never_turns_away_what_it_sells(name, tmp_path):
+    """A customer of any shop who names what it sells ("il tablet", "le magliette") is not sent to
+    "not understood" for naming another world's thing: the guard gets the shop's words at training."""
+    from pathlib import Path
+
+    import yaml
+
+    from bot.components.domain_guard import SupportDomainGuard, foreign_word, load_foreign
+    from sportello import shop
+    from tools import shop_build
+
+    root = Path(__file__).resolve().parents[2]
+    folder = root / "shops" / name
+    shop_build.build(root, folder, tmp_path)
+    config = yaml.safe_load((tmp_path / "config.yml").read_text(encoding="utf-8"))
+    settings = next(c for c in config["pipeline"] if c["name"] == shop_build.GUARD)
+    guard = SupportDomainGuard({**SupportDomainGuard.get_default_config(), **settings})
+    profile = shop.load(folder)
+    words = [w for p in profile.products for w in p.words]
+    # a one-word name is never another world's word; a longer one ("tuta da ginnastica") is the
+    # product entity the lookup table extracts, which ties the message to the shop
+    flagged = [
+        w for w in words if " " not in w and foreign_word(f"è arrivato {w}", guard._foreign, guard._phrases)
+    ]
+    assert flagged == []
+    from rasa.shared.nlu.training_data.message import Message
+
+    turned_away = []
+    for phrase in (w for w in words if " " in w):
+        intent = {"name": "item_damaged", "confidence": 0.9}
+        message = Message(
+            data={
+                "text": f"la {phrase} è arrivata rotta",
+                "intent": intent,
+                "intent_ranking": [intent],
+                "entities": [{"entity": "product", "value": phrase}],
+            }
+        )
+        guard.process([message])
+        if message.get("intent")["name"] != "item_damaged":
+            turned_away.append(phrase)
+    assert turned_away == []
+    # the words the lexicon had to give up for this shop (a clothing shop sells what sport names)
+    given_up = {shop.fold(w.split()[0]) for w in words} & load_foreign()
+    assert given_up <= {shop.fold(w) for w in settings["shop_words"]}
+    # a part of the shop's goods is a support cue: "la batteria non dura", "la cerniera si è rotta"
+    assert all(any(stem.startswith(c) for stem in guard._stems) for c in profile.cues)
 
 
 def _fallback_message(ranking):
@@ -243,3 +295,24 @@ def test_intent_families_refuse_a_family_of_one():
 
     with pytest.raises(ValueError):
         IntentFamilies({**IntentFamilies.get_default_config(), "families": [["goodbye"]]})
+
+
+def test_a_catalogue_s_ordinary_italian_words_are_not_taken_for_model_names(tmp_path):
+    """ "Sandali Spiaggia" must not make "vado in spiaggia" a message about sandals."""
+    from sportello import shop
+    from sportello.catalogue import rows
+
+    folder = tmp_path / "negozio"
+    folder.mkdir()
+    (folder / "shop.yml").write_text(
+        "name: Prova\nsells: scarpe\nproducts:\n  - {name: sandali, gender: m, number: plural}\n"
+        "  - {name: borsa, plural: borse, gender: f}\n",
+        encoding="utf-8",
+    )
+    catalogue = folder / "catalogo.csv"
+    catalogue.write_text(
+        "Handle,Title,Type\na,Sandali Spiaggia,Sandali\nb,Borsa Luna,Borsa\nc,Sandali Zefirix,Sandali\n",
+        encoding="utf-8",
+    )
+    models, problems = rows(catalogue, shop.load(folder))
+    assert models == {"zefirix": "sandali"} and problems == []

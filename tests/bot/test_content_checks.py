@@ -127,8 +127,14 @@ def test_broken_indentation_is_one_sentence_and_rasa_does_not_run(content):
 
 
 def test_a_colon_in_an_unquoted_text_is_explained(content):
-    edit(content, "bot/shop.yml", "return_days: 30", "return_days: 30\nnote: orari: 9-18")
-    only(problems(content), "bot/shop.yml", line_of(content, "bot/shop.yml", "note:"), "«:»", "virgolette")
+    edit(content, "shops/casa/shop.yml", "  return_days: 30", "  return_days: 30\n  note: orari: 9-18")
+    only(
+        problems(content),
+        "shops/casa/shop.yml",
+        line_of(content, "shops/casa/shop.yml", "note:"),
+        "«:»",
+        "virgolette",
+    )
 
 
 def test_a_broken_training_file_skips_the_checks_that_need_it(content):
@@ -148,8 +154,13 @@ def test_a_broken_training_file_skips_the_checks_that_need_it(content):
 
 
 def test_a_key_written_twice_is_refused(content):
-    edit(content, "bot/shop.yml", "refund_days: 14", "refund_days: 14\nreturn_days: 20")
-    only(problems(content), "bot/shop.yml", line_of(content, "bot/shop.yml", "return_days: 20"), "due volte")
+    edit(content, "shops/casa/shop.yml", "  refund_days: 14", "  refund_days: 14\n  return_days: 20")
+    only(
+        problems(content),
+        "shops/casa/shop.yml",
+        line_of(content, "shops/casa/shop.yml", "return_days: 20"),
+        "due volte",
+    )
 
 
 # --- 2. responses used and defined ------------------------------------------------------------------
@@ -238,9 +249,14 @@ def test_a_placeholder_nothing_fills_is_refused_until_the_shop_has_it(content):
         "utter_policy_return",
         "{orario_apertura}",
         "nessuno riempie",
-        "bot/shop.yml",
+        "shops/casa/shop.yml",
     )
-    edit(content, "bot/shop.yml", "refund_days: 14", 'refund_days: 14\norario_apertura: "dalle 9 alle 18"')
+    edit(
+        content,
+        "shops/casa/shop.yml",
+        "  refund_days: 14",
+        '  refund_days: 14\n  orario_apertura: "dalle 9 alle 18"',
+    )
     assert problems(content) == []
 
 

@@ -47,7 +47,7 @@ REGISTERED = [
     if "text" in v
 ]
 REGISTER_SET = yaml.safe_load((ROOT / "tests" / "bot" / "register_test.yml").read_text(encoding="utf-8"))
-DEMO_ORDERS = json.loads((ROOT / "bot" / "actions" / "api" / "demo_orders.json").read_text(encoding="utf-8"))
+DEMO_ORDERS = json.loads((ROOT / "shops" / "casa" / "orders.json").read_text(encoding="utf-8"))
 
 
 def register_of(text: str) -> str | None:

@@ -12,7 +12,7 @@ CONTENT = (
     "config.yml",
     "bot/data",
     "bot/problems.yml",
-    "bot/shop.yml",
+    "shops/casa",
     "tests/bot/nlu_test.yml",
 )
 

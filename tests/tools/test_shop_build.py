@@ -1,0 +1,200 @@
+"""The shop's profile (sportello/shop.py), its catalogue (sportello/catalogue.py) and what `make
+train` derives from it (tools/shop_build.py), checked without training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sportello import shop
+from sportello.catalogue import rows
+from tools import shop_build
+
+ROOT = Path(__file__).resolve().parents[2]
+PROFILES = sorted(p.parent for p in (ROOT / "shops").glob("*/shop.yml"))
+FOREIGN = ROOT / "bot" / "components" / "foreign_words.yml"
+
+
+def foreign_words() -> set[str]:
+    data = yaml.safe_load(FOREIGN.read_text(encoding="utf-8"))
+    return {shop.fold(str(w)) for words in data["words"].values() for w in words}
+
+
+def write_profile(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "shop.yml").write_text(text, encoding="utf-8")
+    return folder
+
+
+MINI = """\
+name: Negozio Prova
+sells: elettronica
+facts:
+  return_days: 15
+products:
+  - {name: televisore, plural: televisori, gender: m, synonyms: [tv, tele]}
+  - {name: smartphone, plural: smartphone, gender: m}
+  - {name: lavatrice, plural: lavatrici, gender: f}
+  - {name: cuffie, gender: f, number: plural}
+  - {name: asciugatrice, plural: asciugatrici, gender: f}
+cues: [schermo, batteri]
+"""
+
+
+def test_the_project_ships_the_demo_and_two_other_shops_and_each_loads():
+    assert {p.name for p in PROFILES} >= {"casa", "electronics", "clothing"}
+    for folder in PROFILES:
+        profile = shop.load(folder)
+        assert profile.products and profile.name and profile.sells
+        assert {"return_days", "refund_days", "shop_name", "shop_sells"} <= set(profile.quoted_facts)
+        assert profile.orders is not None and profile.orders.is_file()
+
+
+@pytest.mark.parametrize("folder", PROFILES, ids=lambda p: p.name)
+def test_the_other_worlds_lexicon_the_model_gets_never_holds_what_the_shop_sells(folder, tmp_path):
+    profile = shop.load(folder)
+    shop_build.build(ROOT, folder, tmp_path)
+    config = yaml.safe_load((tmp_path / "config.yml").read_text(encoding="utf-8"))
+    guard = next(c for c in config["pipeline"] if c["name"] == shop_build.GUARD)
+    left = foreign_words() - {shop.fold(w) for w in guard["shop_words"]}
+    sold = {
+        shop.fold(word)
+        for product in profile.products
+        for phrase in product.words
+        for word in phrase.split()[:1]
+    }
+    assert sold, profile.id
+    assert sold & left == set()
+    # and what the shop sells is its lookup table, canonical names through synonyms
+    products = yaml.safe_load((tmp_path / "data" / "nlu" / "shop_products.yml").read_text(encoding="utf-8"))
+    lookup = next(b for b in products["nlu"] if b.get("lookup") == "product")
+    entries = [line[2:] for line in lookup["examples"].splitlines() if line.startswith("- ")]
+    assert {w for p in profile.products for w in p.words} <= set(entries)
+    multi = [i for i, e in enumerate(entries) if " " in e]
+    single = [i for i, e in enumerate(entries) if " " not in e]
+    assert not multi or max(multi) < min(single)  # "divano letto" is tried before "divano"
+    assert sorted(guard["shop_cues"]) == sorted(profile.cues)
+
+
+def test_the_demo_trains_on_the_examples_as_they_are_written(tmp_path):
+    shop_build.build(ROOT, ROOT / "shops" / "casa", tmp_path)
+    source = sorted(p.relative_to(ROOT / "bot" / "data") for p in (ROOT / "bot" / "data").rglob("*.yml"))
+    for relative in source:
+        assert (tmp_path / "data" / relative).read_text() == (ROOT / "bot" / "data" / relative).read_text()
+
+
+@pytest.mark.parametrize("name", ["electronics", "clothing"])
+def test_another_shop_s_examples_name_only_what_it_sells(name, tmp_path):
+    profile = shop.load(ROOT / "shops" / name)
+    shop_build.build(ROOT, ROOT / "shops" / name, tmp_path)
+    named = []
+    for path in (tmp_path / "data" / "nlu").glob("*.yml"):
+        named += shop_build.PRODUCT.findall(path.read_text(encoding="utf-8"))
+    assert len(named) > 200
+    assert [w for w in named if profile.product(w) is None] == []
+
+
+def test_products_are_replaced_by_the_same_gender_and_number_with_the_article_agreed(tmp_path):
+    target = shop.load(write_profile(tmp_path / "prova", MINI))
+    replacer = shop_build.Replacer(shop.load(ROOT / "shops" / "casa"), target)
+    for text, prep, gender, plural in [
+        ("l'[armadio](product) è arrivato rotto", "", "m", False),
+        ("mi manca una gamba della [sedia](product)", "di", "f", False),
+        ("le [sedie](product) sono arrivate graffiate", "", "f", True),
+        ("dov'è il [divano](product)?", "", "m", False),
+        ("Il [tavolo](product) non è mai arrivato", "", "m", False),
+        ("ho ordinato dei [cuscini](product)", "di", "m", True),
+        ("un [comodino](product) rigato", "un", "m", False),
+    ]:
+        new = replacer.example(text)
+        word = shop_build.PRODUCT.search(new).group(1)
+        product = target.product(word)
+        assert product is not None and product.gender == gender, (text, new)
+        assert (product.is_plural or word == product.plural) == plural or product.plural == product.name
+        expected = shop_build.article(prep, gender, plural, word)
+        assert new[: new.index("[")].rstrip().lower().endswith(expected), (text, new, expected)
+        assert new[0].isupper() == text[0].isupper()
+        assert replacer.example(text) == new  # the same build gives the same data
+    assert shop_build.article("", "m", False, "smartphone") == "lo"
+    assert shop_build.article("di", "m", False, "aspirapolvere") == "dell'"
+    assert shop_build.article("a", "f", True, "cuffie") == "alle"
+    # what the shop sells stays as it is written
+    assert replacer.example("il [tv](product) è rotto") == "il [tv](product) è rotto"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        (MINI.replace("gender: f}", "gender: x}", 1), 8, "gender: m or f"),
+        (MINI.replace("name: Negozio Prova\n", ""), 1, "name: is required"),
+        (MINI.replace("synonyms: [tv, tele]", "synonyms: [tv, lavatrice]"), 8, "names both"),
+        (MINI.replace("  - {name: cuffie", "  - {nome: cuffie"), 9, "unknown"),
+        (MINI.replace("return_days: 15", "return_days: [15]"), 4, "short number or text"),
+        (MINI + "orders: ordini.json\n", 1, "not a file"),
+        (MINI.replace("products:", "products: :"), 5, "not valid YAML"),
+    ],
+)
+def test_a_mistake_in_a_profile_names_its_line(tmp_path, text, line, says):
+    folder = write_profile(tmp_path / "shop", text)
+    with pytest.raises(shop.ShopError) as raised:
+        shop.load(folder)
+    assert raised.value.line == line, str(raised.value)
+    assert says in str(raised.value) and str(folder / "shop.yml") in str(raised.value)
+
+
+def test_a_missing_shop_folder_says_what_to_do(tmp_path):
+    with pytest.raises(shop.ShopError, match="no shop profile here"):
+        shop.load(tmp_path / "nowhere")
+
+
+def test_the_catalogues_of_two_platforms_give_model_names_and_name_the_rows_they_cannot_place(tmp_path):
+    target = shop.load(write_profile(tmp_path / "prova", MINI))
+    shopify = tmp_path / "shopify.csv"
+    shopify.write_text(
+        "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published\n"
+        "tv-lumio,Smart TV Lumio 55'' QLED,<p>x</p>,Lumio,Electronics,Televisore,,TRUE\n"
+        "tv-lumio,,,,,,,\n"
+        "aquaris,Lavatrice Aquaris 9 kg,,,Appliances,,,TRUE\n"
+        "boh,Frullatore Vortex,,,,,,TRUE\n",
+        encoding="utf-8",
+    )
+    models, problems = rows(shopify, target)
+    assert models == {"lumio": "televisore", "aquaris": "lavatrice"}
+    assert len(problems) == 1 and f"{shopify}:5:" in problems[0] and "Frullatore Vortex" in problems[0]
+    woo = tmp_path / "woo.csv"
+    woo.write_text(
+        "ID,Type,SKU,Name,Published,Categories\n"
+        '1,simple,A1,Cuffie Sonara wireless,1,"Audio > Cuffie"\n'
+        '2,simple,A2,Oblix Ventara,1,"Grandi elettrodomestici > Asciugatrici"\n',
+        encoding="utf-8",
+    )
+    models, problems = rows(woo, target)
+    assert (
+        models == {"sonara": "cuffie", "oblix": "asciugatrice", "ventara": "asciugatrice"} and problems == []
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku;nome\n1;x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a Shopify"):
+        rows(bad, target)
+
+
+def test_the_catalogue_s_model_names_become_words_of_the_product(tmp_path):
+    folder = write_profile(tmp_path / "prova", MINI + "catalogue: catalogo.csv\n")
+    (folder / "catalogo.csv").write_text(
+        "Handle,Title,Type\nx,Lavatrice Aquaris 9 kg,Lavatrice\n", encoding="utf-8"
+    )
+    profile = shop.load(folder)
+    shop_build.build(ROOT, folder, tmp_path / "out")
+    products = (tmp_path / "out" / "data" / "nlu" / "shop_products.yml").read_text(encoding="utf-8")
+    assert "      - aquaris\n" in products and "  - synonym: lavatrice\n" in products
+    assert "aquaris" in profile.words()
+
+
+def test_the_build_rewrites_only_what_changed(tmp_path):
+    first = shop_build.build(ROOT, ROOT / "shops" / "casa", tmp_path)
+    assert first
+    assert shop_build.build(ROOT, ROOT / "shops" / "casa", tmp_path) == []
+    changed = shop_build.build(ROOT, ROOT / "shops" / "electronics", tmp_path)
+    assert tmp_path / "config.yml" in changed and tmp_path / "data" / "nlu" / "shop_products.yml" in changed
