@@ -121,7 +121,7 @@ def create_app(
     app.blueprint(agent.bp)
     app.blueprint(internal.bp)
     app.blueprint(health.bp)
-    app.blueprint(static.create_blueprint(settings.widget_dir, settings.static_dir))
+    app.blueprint(static.create_blueprint(settings.widget_dir, settings.static_dir, settings.shop_page_dir))
     if settings.dev_mailbox is not None:
         app.blueprint(devmail.create_blueprint(settings.dev_mailbox, settings.dev_mail_token))
 

@@ -15,6 +15,12 @@ from sportello.redis_url import RedisURLError, key_prefix
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def shop_page(folder: str | None) -> Path | None:
+    """The demo page of the shop profile (its `page/` folder with an index.html), if it has one."""
+    page = shop.resolve_folder(folder) / "page"
+    return page if (page / "index.html").is_file() else None
+
+
 class SettingsError(EnvError):
     """A setting is missing or has a value the hub cannot use."""
 
@@ -64,6 +70,7 @@ class Settings:
     problems_path: Path = REPO_ROOT / "bot" / "problems.yml"
     widget_dir: Path = REPO_ROOT / "widget"
     static_dir: Path = REPO_ROOT / "handoff" / "static"
+    shop_page_dir: Path | None = None  # the shop profile's page/ (served at /), else static/shop
     allowed_origins: tuple[str, ...] = ("*",)
     default_handling_seconds: float = 300.0
     access_log: bool = False
@@ -220,6 +227,7 @@ class Settings:
             problems_path=e.path("SPORTELLO_PROBLEMS", REPO_ROOT / "bot" / "problems.yml"),
             widget_dir=e.path("HUB_WIDGET_DIR", REPO_ROOT / "widget"),
             static_dir=e.path("HUB_STATIC_DIR", REPO_ROOT / "handoff" / "static"),
+            shop_page_dir=shop_page(e.text("SPORTELLO_SHOP") or None),
             allowed_origins=origins or ("*",),
             default_handling_seconds=e.duration("HUB_DEFAULT_HANDLING_SECONDS", 300.0),
             access_log=e.boolean("HUB_ACCESS_LOG", False),

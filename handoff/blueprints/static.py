@@ -9,9 +9,10 @@ from sanic.exceptions import NotFound
 from sanic.response import file, redirect
 
 
-def create_blueprint(widget_dir: Path, static_dir: Path) -> Blueprint:
+def create_blueprint(widget_dir: Path, static_dir: Path, shop_page: Path | None = None) -> Blueprint:
+    """`shop_page`: the folder of the demo shop page (the shop profile's `page/`, else the demo's)."""
     bp = Blueprint("static", strict_slashes=True)
-    shop = static_dir / "shop"
+    shop = shop_page or static_dir / "shop"
     console = static_dir / "console"
     # helpers the console shares with the widget (console/shared links to widget/src/shared)
     shared = widget_dir / "src" / "shared"

@@ -55,3 +55,27 @@ async def test_repo_static_files_are_served(running):
         assert response.status_code == 200 and "javascript" in response.headers["content-type"], path
     assert "export function linkify" in (await running.http.get("/console/shared/text.js")).text
     assert (await running.http.get("/console/shared/%2e%2e/%2e%2e/secret.txt")).status_code == 404
+
+
+async def test_a_shop_profile_with_its_own_page_is_the_page_at_the_root(make_hub, tmp_path):
+    """`make run SHOP=shops/<id>`: the demo page is the shop's (its profile's page/), not the furniture one."""
+    from handoff.settings import shop_page
+
+    folder = tmp_path / "negozio"
+    (folder / "page").mkdir(parents=True)
+    (folder / "shop.yml").write_text(
+        "name: Negozio Prova\nsells: cose\nproducts:\n  - {name: cosa, gender: f}\n", encoding="utf-8"
+    )
+    (folder / "page" / "index.html").write_text("<h1>Negozio Prova</h1>", encoding="utf-8")
+    (folder / "page" / "shop.css").write_text("h1 { color: teal }", encoding="utf-8")
+    (tmp_path / "static" / "shop").mkdir(parents=True)
+    (tmp_path / "static" / "shop" / "index.html").write_text("<h1>Casa</h1>")
+    assert shop_page(str(folder)) == folder / "page"
+    hub = await make_hub(static_dir=tmp_path / "static", shop_page_dir=shop_page(str(folder)))
+    page = await hub.http.get("/")
+    assert page.status_code == 200 and "Negozio Prova" in page.text
+    assert "teal" in (await hub.http.get("/shop/shop.css")).text
+    assert (await hub.http.get("/shop/../shop.yml")).status_code == 404
+    # a profile without a page keeps the demo page
+    (folder / "page" / "index.html").unlink()
+    assert shop_page(str(folder)) is None

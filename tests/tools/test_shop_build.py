@@ -198,3 +198,49 @@ def test_the_build_rewrites_only_what_changed(tmp_path):
     assert shop_build.build(ROOT, ROOT / "shops" / "casa", tmp_path) == []
     changed = shop_build.build(ROOT, ROOT / "shops" / "electronics", tmp_path)
     assert tmp_path / "config.yml" in changed and tmp_path / "data" / "nlu" / "shop_products.yml" in changed
+
+
+def _examples(path: Path) -> list[tuple[str, str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs = []
+    for block in data.get("nlu") or []:
+        if "intent" in block:
+            pairs += [
+                (block["intent"], line.strip()[2:])
+                for line in str(block["examples"]).splitlines()
+                if line.strip().startswith("- ")
+            ]
+    return pairs
+
+
+def _norm(text: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text).lower().split())
+
+
+@pytest.mark.parametrize("name", ["electronics", "clothing"])
+def test_a_shop_s_held_out_sets_share_nothing_with_what_it_is_trained_on_and_cover_every_intent(
+    name, tmp_path
+):
+    """`make nlu-profiles` measures each shop on its own sets: a sentence the shop's model was
+    trained on (after the build put the shop's products in) would make the figure meaningless."""
+    shop_build.build(ROOT, ROOT / "shops" / name, tmp_path)
+    trained = {_norm(t) for f in (tmp_path / "data" / "nlu").glob("*.yml") for _, t in _examples(f)}
+    tests = ROOT / "shops" / name / "tests"
+    held_out = _examples(tests / "nlu_test.yml")
+    everyday = [
+        t
+        for items in yaml.safe_load((tests / "out_of_domain.yml").read_text())["topics"].values()
+        for t in items
+    ]
+    assert [t for _, t in held_out if _norm(t) in trained] == []
+    assert [t for t in everyday if _norm(t) in trained] == []
+    assert len(everyday) >= 200
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]} - {
+        "handoff_resolved",
+        "case_detail",
+    }
+    counts = {i: sum(1 for intent, _ in held_out if intent == i) for i in intents}
+    assert {i: n for i, n in counts.items() if n < 12} == {}
