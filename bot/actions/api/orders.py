@@ -1,166 +1,44 @@
-"""The order store: one interface, a demo store over a data file, an HTTP client for a shop's API."""
+"""The order stores: a demo store over a data file, an HTTP client for a shop's own API, and the
+factory that picks the configured one (the platform connectors are in bot/actions/api/connectors/).
+The order itself and the store interface are in bot/actions/api/order_model.py (re-exported here)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import re
-from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Optional
 
 import aiohttp
 
-from bot.actions.config import Settings, today
-from sportello.patterns import extract_email
+from bot.actions.api.order_model import (
+    MAX_ORDERS_BY_EMAIL,
+    RELATIVE_DATE,
+    STATUSES,
+    Order,
+    OrderStore,
+    OrderStoreUnavailable,
+    resolve_date,
+)
+from bot.actions.config import Settings
+
+__all__ = [
+    "MAX_ORDERS_BY_EMAIL",
+    "RELATIVE_DATE",
+    "STATUSES",
+    "DemoOrderStore",
+    "HttpOrderStore",
+    "Order",
+    "OrderStore",
+    "OrderStoreUnavailable",
+    "get_order_store",
+    "platform_store",
+    "resolve_date",
+    "set_order_store",
+]
 
 logger = logging.getLogger(__name__)
-
-STATUSES = {"delivered", "in_transit", "preparing", "cancelled"}
-
-
-class OrderStoreUnavailable(RuntimeError):
-    """The order system could not be asked (time-out, network, server error)."""
-
-
-RELATIVE_DATE = re.compile(r"^today([+-]\d{1,3})?$")
-
-
-def resolve_date(value: Any) -> Any:
-    """`today`, `today-6`, `today+3` (demo data that never goes stale) → an ISO date; else as is."""
-    match = RELATIVE_DATE.match(value) if isinstance(value, str) else None
-    if not match:
-        return value
-    return (today() + timedelta(days=int(match.group(1) or 0))).isoformat()
-
-
-def _short_date(value: Optional[str]) -> Optional[str]:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value).strftime("%d/%m")
-    except ValueError:
-        return value
-
-
-@dataclass(frozen=True)
-class Order:
-    """What the bot and the agent need to know about one order."""
-
-    number: str
-    product: str
-    status: str
-    customer_name: Optional[str] = None
-    email: Optional[str] = None
-    delivery_date: Optional[str] = None
-    ship_by: Optional[str] = None
-    carrier: Optional[str] = None
-    tracking_url: Optional[str] = None
-    delivery_change_allowed: bool = False
-    postcode: Optional[str] = None  # of the delivery address: a second fact only the buyer knows
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Order:
-        """Build an order from the store's JSON; raise ValueError when it is malformed."""
-        try:
-            number, product, status = str(data["number"]), str(data["product"]), str(data["status"])
-        except KeyError as exc:
-            raise ValueError(f"order record lacks {exc}") from exc
-        if status not in STATUSES:
-            raise ValueError(f"unknown order status {status!r}")
-        known = {
-            "number",
-            "product",
-            "status",
-            "customer_name",
-            "email",
-            "delivery_date",
-            "ship_by",
-            "carrier",
-            "tracking_url",
-            "delivery_change_allowed",
-            "postcode",
-        }
-        postcode = data.get("postcode")
-        return cls(
-            number=number,
-            product=product,
-            status=status,
-            customer_name=data.get("customer_name"),
-            email=data.get("email") or None,
-            delivery_date=data.get("delivery_date"),
-            ship_by=data.get("ship_by"),
-            carrier=data.get("carrier"),
-            tracking_url=data.get("tracking_url"),
-            delivery_change_allowed=bool(data.get("delivery_change_allowed", False)),
-            postcode=str(postcode).strip().upper() if postcode else None,
-            extra={k: v for k, v in data.items() if k not in known},
-        )
-
-    def as_slot(self) -> dict[str, Any]:
-        """The form kept in the ``order`` slot and sent to the agent's case card."""
-        return {
-            "number": self.number,
-            "product": self.product,
-            "status": self.status,
-            "customer_name": self.customer_name,
-            "email": self.email,
-            "delivery_date": self.delivery_date,
-            "ship_by": self.ship_by,
-            "carrier": self.carrier,
-            "tracking_url": self.tracking_url,
-            "delivery_change_allowed": self.delivery_change_allowed,
-            "postcode": self.postcode,
-            **self.extra,
-        }
-
-    def proven_by(self, text: Any) -> Optional[str]:
-        """How ``text`` proves this order is the writer's: "email" (the address the order was
-        placed with) or "postcode" (of its delivery address); None when it proves nothing. A typed
-        order number is a claim; this is the second fact only the buyer knows and the shop holds."""
-        words = str(text or "")
-        email = extract_email(words)
-        if email and self.email and email == self.email.strip().lower():
-            return "email"
-        if self.postcode:
-            code = re.escape(self.postcode)
-            if re.search(rf"(?<![A-Za-z0-9]){code}(?![A-Za-z0-9])", words.upper()):
-                return "postcode"
-        return None
-
-    @property
-    def is_late(self) -> bool:
-        """Not delivered yet although the expected delivery date has passed (in the shop's time zone)."""
-        if self.status != "in_transit" or not self.delivery_date:
-            return False
-        try:
-            return date.fromisoformat(self.delivery_date) < today()
-        except ValueError:
-            return False
-
-    def template_values(self) -> dict[str, str]:
-        """Values for the ``{placeholders}`` of the order responses in domain.yml."""
-        return {
-            "order_number": self.number,
-            "product": self.product,
-            "delivery_date": _short_date(self.delivery_date) or "",
-            "ship_by": _short_date(self.ship_by) or "",
-            "carrier": self.carrier or "",
-            "tracking_url": self.tracking_url or "",
-        }
-
-
-class OrderStore(Protocol):
-    """What the actions need from a shop's order system."""
-
-    async def get(self, number: str) -> Optional[Order]:
-        """The order, or None when the shop has no such order."""
-
-    async def request_delivery_change(self, number: str, note: str) -> bool:
-        """Ask for a new delivery slot; True when the request was accepted."""
 
 
 class DemoOrderStore:
@@ -184,6 +62,24 @@ class DemoOrderStore:
             return None
         return Order.from_dict({k: resolve_date(v) for k, v in record.items()})
 
+    async def orders_by_email(self, email: str) -> list[Order]:
+        """The file's orders with this e-mail (case-insensitive), newest first: by `ordered_at`
+        when a record has one, else by number (the demo's numbers grow with time); at most 20."""
+        wanted = str(email or "").strip().lower()
+        if not wanted:
+            return []
+        records = [
+            record
+            for record in self._records().values()
+            if str(record.get("email") or "").strip().lower() == wanted
+        ]
+        records.sort(
+            key=lambda r: (str(resolve_date(r.get("ordered_at")) or ""), str(r["number"])), reverse=True
+        )
+        return [
+            Order.from_dict({k: resolve_date(v) for k, v in r.items()}) for r in records[:MAX_ORDERS_BY_EMAIL]
+        ]
+
     async def request_delivery_change(self, number: str, note: str) -> bool:
         """Accept the change when the order allows it (kept in memory for the demo)."""
         order = await self.get(number)
@@ -194,7 +90,8 @@ class DemoOrderStore:
 
 
 class HttpOrderStore:
-    """A shop's own order API: ``GET {base}/orders/{number}``, ``POST {base}/orders/{number}/delivery-change``."""
+    """A shop's own order API: ``GET {base}/orders/{number}``, ``GET {base}/orders?email=…`` (answers
+    ``{"orders": [...]}``, the same records), ``POST {base}/orders/{number}/delivery-change``."""
 
     def __init__(self, base_url: str, token: str, timeout: float) -> None:
         """Configure the client (no connection is opened here)."""
@@ -224,6 +121,22 @@ class HttpOrderStore:
         except ValueError as exc:
             raise OrderStoreUnavailable(f"order API sent a malformed order: {exc}") from exc
 
+    async def orders_by_email(self, email: str) -> list[Order]:
+        """Ask the shop's API for the customer's orders (it sends them newest first; 20 are kept)."""
+        wanted = str(email or "").strip()
+        if not wanted:
+            return []
+        data = await self._request("GET", "/orders", params={"email": wanted})
+        if data is None:
+            return []
+        records = data.get("orders") if isinstance(data, dict) else None
+        if not isinstance(records, list):
+            raise OrderStoreUnavailable('order API sent no "orders" list')
+        try:
+            return [Order.from_dict(r) for r in records[:MAX_ORDERS_BY_EMAIL]]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise OrderStoreUnavailable(f"order API sent a malformed order: {exc}") from exc
+
     async def request_delivery_change(self, number: str, note: str) -> bool:
         """Ask the shop's API to change the delivery."""
         data = await self._request("POST", f"/orders/{number}/delivery-change", json={"note": note})
@@ -242,9 +155,45 @@ def get_order_store(settings: Optional[Settings] = None) -> OrderStore:
             _store = HttpOrderStore(
                 settings.order_api_url, settings.order_api_token, settings.order_api_timeout
             )
+        elif settings.order_store in ("woocommerce", "shopify", "prestashop"):
+            _store = platform_store(settings)
         else:
             _store = DemoOrderStore(settings.orders_file)
     return _store
+
+
+def platform_store(settings: Settings) -> OrderStore:
+    """The connector of `settings.order_store` (docs/connectors.md)."""
+    from bot.actions.api.connectors import (  # here: the connectors import this module
+        PrestaShopOrderStore,
+        ShopifyOrderStore,
+        WooCommerceOrderStore,
+    )
+
+    timeout = settings.order_api_timeout
+    if settings.order_store == "woocommerce":
+        return WooCommerceOrderStore(
+            settings.woocommerce_url,
+            settings.woocommerce_key,
+            settings.woocommerce_secret,
+            timeout,
+            query_auth=settings.woocommerce_auth == "query",
+        )
+    if settings.order_store == "shopify":
+        return ShopifyOrderStore(
+            settings.shopify_shop_url,
+            settings.shopify_access_token,
+            timeout,
+            api_version=settings.shopify_api_version,
+        )
+    if settings.order_store == "prestashop":
+        return PrestaShopOrderStore(
+            settings.prestashop_url,
+            settings.prestashop_key,
+            timeout,
+            states=dict(settings.prestashop_order_states),
+        )
+    raise ValueError(f"no connector for ORDER_STORE={settings.order_store!r}")
 
 
 def set_order_store(store: Optional[OrderStore]) -> None:
