@@ -18,10 +18,9 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from sportello.shop import Profile
+from sportello.patterns import fold
 
 FORMATS = {
     # platform: (title column, columns that may name the product, in order)
@@ -140,10 +139,8 @@ def detect(header: list[str]) -> str:
     )
 
 
-def _product_in(text: str, profile: Profile):
+def _product_in(text: str, profile: Any):
     """The first product of the profile named in `text` (whole words, longest words first)."""
-    from sportello.shop import fold
-
     folded = " " + " ".join(re.findall(r"[a-z0-9]+", fold(text))) + " "
     candidates = sorted(((w, p) for p in profile.products for w in p.words), key=lambda pair: -len(pair[0]))
     for word, product in candidates:
@@ -153,10 +150,8 @@ def _product_in(text: str, profile: Profile):
     return None
 
 
-def rows(path: Path, profile: Profile) -> tuple[dict[str, str], list[str]]:
+def rows(path: Path, profile: Any) -> tuple[dict[str, str], list[str]]:
     """({model name: product name}, problems naming file and line) for a catalogue CSV."""
-    from sportello.shop import fold
-
     models: dict[str, str] = {}
     problems: list[str] = []
     try:
@@ -199,7 +194,7 @@ def rows(path: Path, profile: Profile) -> tuple[dict[str, str], list[str]]:
     return models, problems
 
 
-def read_catalogue(path: Path, profile: Profile) -> dict[str, str]:
+def read_catalogue(path: Path, profile: Any) -> dict[str, str]:
     """The catalogue's model names → product names (rows that name no product are left out;
     `make validate` lists them)."""
     return rows(path, profile)[0]

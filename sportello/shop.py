@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,15 +17,28 @@ from typing import Any, Optional
 
 import yaml
 
+from sportello.catalogue import read_catalogue
+from sportello.patterns import ORDER_DIGITS, extract_order_number, fold
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHOP = ROOT / "shops" / "casa"
 SHOP_FILE_NAME = "shop.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _STEM = re.compile(r"^[a-z][a-z0-9]{2,}$")
 # facts the profile itself provides to responses
-DERIVED_FACTS = ("shop_name", "shop_sells")
+DERIVED_FACTS = ("shop_name", "shop_sells", "order_number_format", "order_number_example")
 PRODUCT_KEYS = {"name", "plural", "gender", "number", "category", "synonyms"}
-TOP_KEYS = {"name", "sells", "facts", "products", "cues", "anchors", "orders", "catalogue"}
+TOP_KEYS = {
+    "name",
+    "sells",
+    "facts",
+    "products",
+    "cues",
+    "anchors",
+    "orders",
+    "catalogue",
+    "order_number_digits",
+}
 
 
 class ShopError(ValueError):
@@ -40,12 +52,6 @@ class ShopError(ValueError):
 
 # kept for the callers that knew the facts file only
 ShopFactsError = ShopError
-
-
-def fold(text: str) -> str:
-    """Lower case without accents ("comò" → "como")."""
-    decomposed = unicodedata.normalize("NFD", str(text).lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,8 @@ class Profile:
     anchors: tuple[str, ...] = ()
     orders: Optional[Path] = None
     catalogue: Optional[Path] = None
-    catalogue_titles: dict[str, str] = field(default_factory=dict)  # product title → product name
+    catalogue_titles: dict[str, str] = field(default_factory=dict)  # model name → product name
+    order_digits: tuple[int, int] = ORDER_DIGITS  # how many digits its order numbers have (least, most)
 
     @property
     def id(self) -> str:
@@ -92,7 +99,18 @@ class Profile:
     @property
     def quoted_facts(self) -> dict[str, Any]:
         """What responses may quote: the facts, the shop's name and what it sells."""
-        return {**self.facts, "shop_name": self.name, "shop_sells": self.sells}
+        low, high = self.order_digits
+        return {
+            **self.facts,
+            "shop_name": self.name,
+            "shop_sells": self.sells,
+            "order_number_format": f"{low} cifre" if low == high else f"da {low} a {high} cifre",
+            "order_number_example": "1234567890"[:high] if high <= 10 else "1234567890",
+        }
+
+    def order_number(self, text: Any) -> Optional[str]:
+        """The first order number of this shop in a customer's text."""
+        return extract_order_number(str(text or ""), self.order_digits)
 
     def product(self, word: str) -> Optional[Product]:
         """The product a customer's word names (any of its words, case and accents ignored)."""
@@ -252,6 +270,19 @@ def load(shop: Optional[str | Path] = None) -> Profile:
                 raise fail(_line(data), f"{key}: {value!r} must be a word beginning of 3 letters or more")
         stems.append(tuple(fold(v) for v in values))
 
+    digits = data.get("order_number_digits", ORDER_DIGITS[0])
+    if isinstance(digits, int) and not isinstance(digits, bool):
+        digits = [digits, digits]
+    if (
+        not isinstance(digits, list)
+        or len(digits) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) for d in digits)
+        or not 3 <= digits[0] <= digits[1] <= 20
+    ):
+        raise fail(
+            _line(data), "order_number_digits: a number of digits (7) or a range ([4, 9]), from 3 to 20"
+        )
+
     files = {}
     for key in ("orders", "catalogue"):
         value = data.get(key)
@@ -273,10 +304,9 @@ def load(shop: Optional[str | Path] = None) -> Profile:
         anchors=stems[1],
         orders=files["orders"],
         catalogue=files["catalogue"],
+        order_digits=(digits[0], digits[1]),
     )
     if profile.catalogue is not None:
-        from sportello.catalogue import read_catalogue  # the import needs the profile's products
-
         try:
             titles = read_catalogue(profile.catalogue, profile)
         except ValueError as exc:

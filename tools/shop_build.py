@@ -29,6 +29,7 @@ from typing import Optional
 
 import yaml
 
+from sportello.patterns import ORDER_DIGITS
 from sportello.shop import DEFAULT_SHOP, ROOT, Product, Profile, ShopError, fold, load
 
 GUARD = "bot.components.domain_guard.SupportDomainGuard"
@@ -172,6 +173,7 @@ def guard_config(config_text: str, profile: Profile) -> str:
             component["shop_cues"] = sorted(profile.cues)
             component["shop_anchors"] = sorted(profile.anchors)
             component["shop_words"] = sorted(profile.words())
+            component["order_min_digits"] = min(6, profile.order_digits[0])
             break
     else:
         raise ShopError(f"config.yml has no {GUARD} in its pipeline")
@@ -201,6 +203,9 @@ def build(content: Path, shop: Path | str | None, out: Path) -> list[Path]:
         text = path.read_text(encoding="utf-8")
         if relative.parts[0] == "nlu":
             text = "\n".join(replacer.example(line) for line in text.split("\n"))
+            if profile.order_digits != ORDER_DIGITS:  # the shop's order numbers, not the demo's 7 digits
+                low, high = profile.order_digits
+                text = text.replace("      - \\b\\d{7}\\b\n", f"      - \\b\\d{{{low},{high}}}\\b\n")
         wanted.add(relative)
         if _write(data_out / relative, text):
             changed.append(data_out / relative)

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.api.hub import HubClient, HubUnavailable
 from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.tracker import latest_entity_values, latest_intent, user_events
-from sportello.patterns import extract_order_number
+from sportello import shop
 from sportello.problems import FRUSTRATED
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ class ActionAddCaseDetail(Action):
         detail: dict[str, Any] = {}
         events: list[EventType] = []
         number = next(iter(latest_entity_values(tracker, "order_number")), None)
-        number = extract_order_number(number) if number else None
+        number = shop.current().order_number(number) if number else None
         if number:
             detail["order_number"] = number
             try:

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.api.hub import HubClient
 from bot.actions.api.orders import Order, OrderStoreUnavailable, get_order_store
 from bot.actions.tracker import latest_intent, noted, signed_in_email
-from sportello.patterns import extract_order_number
+from sportello import shop
 
 NO_ORDER_NUMBER = "-"
 MAX_ORDER_ATTEMPTS = 2
@@ -51,10 +51,37 @@ def needs_proof(tracker: Tracker) -> bool:
     )
 
 
+# What each response about an order quotes besides its number and product, and its twins that
+# say the same with less: an order from a platform often has no delivery date, carrier or tracking
+# link (docs/connectors.md), and the customer never reads "consegnato il ." (first that fits wins).
+TWINS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "utter_order_found_delivered": (("", ("delivery_date",)), ("_undated", ())),
+    "utter_order_found_in_transit": (("", ("delivery_date",)), ("_undated", ())),
+    "utter_order_status_delivered": (("", ("delivery_date",)), ("_undated", ())),
+    "utter_order_status_in_transit": (
+        ("", ("delivery_date", "carrier", "tracking_url")),
+        ("_undated", ("carrier", "tracking_url")),
+        ("_untracked", ()),
+    ),
+    "utter_order_status_preparing": (("", ("ship_by",)), ("_undated", ())),
+}
+
+
+def order_response(name: str, order: Order) -> str:
+    """The response to say about `order`: `name`, or the first of its twins whose quoted values
+    the order has."""
+    values = order.template_values()
+    for suffix, quoted in TWINS.get(name, (("", ()),)):
+        if all(values.get(k) for k in quoted):
+            return f"{name}{suffix}"
+    return name
+
+
 def reflect(dispatcher: CollectingDispatcher, order: Order) -> None:
     """Read the order back ("il tavolo da pranzo Oslo, consegnato il 12/11"): only once proven."""
     found = "late" if order.is_late else order.status
-    dispatcher.utter_message(response=f"utter_order_found_{found}", **order.template_values())
+    response = order_response(f"utter_order_found_{found}", order)
+    dispatcher.utter_message(response=response, **order.template_values())
 
 
 async def check_order_proof(
@@ -129,10 +156,10 @@ async def check_order_number(
     for the agent, read back only once proven), the failed attempts and what the bot noted for the
     agent. Each lookup is counted by the hub first.
     """
-    if latest_intent(tracker) == "deny" and not extract_order_number(value):
+    if latest_intent(tracker) == "deny" and not shop.current().order_number(value):
         # "Non ce l'ho": continue without it; the agent finds the order by e-mail.
         return {"order_number": NO_ORDER_NUMBER, "order": None}
-    number = extract_order_number(value)
+    number = shop.current().order_number(value)
     failures = int(tracker.get_slot("order_lookup_failures") or 0)
     if not number:
         if failures >= MAX_ORDER_ATTEMPTS:
@@ -241,7 +268,7 @@ class ActionCheckOrderStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Look the order up and say its status from the matching domain response."""
-        number = extract_order_number(tracker.get_slot("order_number"))
+        number = shop.current().order_number(tracker.get_slot("order_number"))
         if not number or number == NO_ORDER_NUMBER:
             dispatcher.utter_message(response="utter_how_can_help")
             return []
@@ -276,7 +303,8 @@ class ActionCheckOrderStatus(Action):
             dispatcher.utter_message(response="utter_offer_late_path")
             note = f"comunicato che l'ordine {number} è in ritardo (consegna prevista il {order.template_values()['delivery_date']})"
         else:
-            dispatcher.utter_message(response=f"utter_order_status_{order.status}", **order.template_values())
+            response = order_response(f"utter_order_status_{order.status}", order)
+            dispatcher.utter_message(response=response, **order.template_values())
             dispatcher.utter_message(response="utter_offer_human")
             note = f"comunicato lo stato dell'ordine {number}"
         return [*events, SlotSet("bot_tried", noted(tracker, note))]

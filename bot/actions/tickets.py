@@ -14,7 +14,7 @@ from bot.actions.api.hub import HubClient, HubUnavailable
 from bot.actions.api.orders import OrderStoreUnavailable, get_order_store
 from bot.actions.handoff import perform_handoff
 from bot.actions.tracker import user_events
-from sportello.patterns import extract_order_number
+from sportello import shop
 
 TICKET = re.compile(r"(?<![A-Za-z0-9])([Tt](?=[A-Za-z0-9]{0,7}[0-9])[A-Za-z0-9]{8})(?![A-Za-z0-9])")
 NO_TICKET = "-"
@@ -39,7 +39,7 @@ async def proves(text: Any, ticket: dict[str, Any]) -> Optional[str]:
     """How ``text`` proves the ticket is the writer's: the ticket's order number together with the
     order's e-mail or delivery postcode (the order store's, a second fact only the buyer knows);
     None otherwise. An e-mail alone proves nothing: anyone can know someone's address."""
-    number = extract_order_number(str(text or ""))
+    number = shop.current().order_number(str(text or ""))
     if not number or not ticket.get("order_number") or number != str(ticket["order_number"]):
         return None
     try:

@@ -80,10 +80,13 @@ def load_phrases(path: Path | str = DEFAULT_FOREIGN) -> list[re.Pattern[str]]:
     return [re.compile(str(p)) for p in data.get("phrases") or []]
 
 
-def anchored(text: str, anchors: list[str]) -> bool:
+LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def anchored(text: str, anchors: list[str], number: re.Pattern[str] = LONG_NUMBER) -> bool:
     """Whether the text ties itself to this shop (an order number or an anchor word)."""
     folded = fold(text)
-    return bool(re.search(r"\d{6,}", folded)) or any(
+    return bool(number.search(folded)) or any(
         word.startswith(anchor) for word in WORD.findall(folded) for anchor in anchors
     )
 
@@ -100,10 +103,10 @@ def foreign_word(text: str, foreign: frozenset[str], phrases: list[re.Pattern[st
     return None
 
 
-def support_cue(text: str, stems: list[str]) -> str | None:
+def support_cue(text: str, stems: list[str], number: re.Pattern[str] = LONG_NUMBER) -> str | None:
     """The first support cue in ``text`` (a stem or a long number), or None."""
     folded = fold(text)
-    if re.search(r"\d{6,}", folded):
+    if number.search(folded):
         return "number"
     for word in WORD.findall(folded):
         for stem in stems:
@@ -128,6 +131,8 @@ class SupportDomainGuard(GraphComponent):
             "shop_cues": [],
             "shop_anchors": [],
             "shop_words": [],
+            # a number this long ties a message to an order (the shop's order numbers: 6 or fewer)
+            "order_min_digits": 6,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -137,6 +142,7 @@ class SupportDomainGuard(GraphComponent):
         self._foreign = load_foreign(config["foreign"]) - {fold(w) for w in config.get("shop_words") or []}
         self._phrases = load_phrases(config["foreign"])
         self._intents = set(config["intents"])
+        self._number = re.compile(rf"\d{{{int(config.get('order_min_digits') or 6)},}}")
 
     @classmethod
     def create(
@@ -159,14 +165,14 @@ class SupportDomainGuard(GraphComponent):
                 continue
             text = message.get(TEXT) or ""
             if any(e.get("entity") in CUE_ENTITIES for e in message.get(ENTITIES) or []) or anchored(
-                text, self._anchors
+                text, self._anchors, self._number
             ):
                 continue
             reason: dict[str, Any] = {"classified_as": name}
             foreign = foreign_word(text, self._foreign, self._phrases)
             if foreign:
                 reason["foreign"] = foreign
-            elif name not in self._intents or support_cue(text, self._stems):
+            elif name not in self._intents or support_cue(text, self._stems, self._number):
                 continue
             fallback = {"name": FALLBACK, "confidence": intent.get("confidence", 0.0)}
             message.data[INTENT] = fallback

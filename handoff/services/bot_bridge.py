@@ -25,7 +25,8 @@ from handoff.services.waits import Waits
 from handoff.settings import Settings
 from handoff.states import Status
 from handoff.store import Stores
-from sportello.patterns import extract_email, extract_order_number
+from sportello import shop
+from sportello.patterns import extract_email
 
 # an index entry without a turn is dropped once this old (see take_over_orphans)
 STALE_INDEX_SECONDS = 10.0
@@ -284,7 +285,7 @@ class BotBridge:
             await self.waits.keep_waiting(cid)
             return
         email = extract_email(text)
-        number = extract_order_number(text)
+        number = shop.current().order_number(text)
         if status in self.rules.holds_agent and not email and not number:
             return  # talking to a person, nothing for the case card: nothing to do (no Redis read)
         conv = await self.convs.get(cid)

@@ -194,3 +194,41 @@ def test_settings_refuse_values_that_cannot_work(monkeypatch):
     monkeypatch.setenv("HUB_TIMEOUT", "-1")
     with pytest.raises(ConfigError, match="HUB_TIMEOUT"):
         Settings.from_env()
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("delivered", "utter_order_status_delivered_undated"),
+        ("in_transit", "utter_order_status_in_transit_untracked"),
+        ("preparing", "utter_order_status_preparing_undated"),
+        ("cancelled", "utter_order_status_cancelled"),
+    ],
+)
+async def test_an_order_without_a_date_a_carrier_or_a_link_is_told_without_them(tmp_path, status, said):
+    """Orders from a platform (WooCommerce, PrestaShop) often have no delivery date or carrier: the
+    customer never reads "consegnato il ." — the `_undated` twin says the same without them."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from bot.actions.orders import TWINS
+
+    orders = tmp_path / "orders.json"
+    orders.write_text(
+        json.dumps({"3456789": {"number": "3456789", "product": "la lavatrice", "status": status}})
+    )
+    set_order_store(DemoOrderStore(orders))
+    dispatcher = CollectingDispatcher()
+    await ActionCheckOrderStatus().run(dispatcher, make_tracker("3456789", "inform", slots=PROVEN), DOMAIN)
+    assert responses(dispatcher) == [said, "utter_offer_human"]
+    # each twin quotes only what it is chosen for, in every variation (tu and Lei)
+    said_by = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())["responses"]
+    for name, twins in TWINS.items():
+        kept = {"delivery_date", "carrier", "tracking_url", "ship_by"}
+        for suffix, quoted in twins:
+            variations = said_by[f"{name}{suffix}"]
+            unquoted = kept - set(quoted)
+            assert variations and not [v for v in variations for k in unquoted if f"{{{k}}}" in v["text"]]
+    set_order_store(None)

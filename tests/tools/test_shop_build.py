@@ -244,3 +244,27 @@ def test_a_shop_s_held_out_sets_share_nothing_with_what_it_is_trained_on_and_cov
     }
     counts = {i: sum(1 for intent, _ in held_out if intent == i) for i in intents}
     assert {i: n for i, n in counts.items() if n < 12} == {}
+
+
+def test_a_shop_whose_order_numbers_are_not_seven_digits_says_so_once(tmp_path):
+    """Shopify numbers orders #1001, #1002…: the profile's order_number_digits reaches what the
+    assistant extracts, what it trains its order-number feature on, what the guard takes for an
+    order, and the words that ask for the number."""
+    folder = write_profile(tmp_path / "prova", MINI + "order_number_digits: [4, 6]\n")
+    profile = shop.load(folder)
+    assert profile.order_number("ordine #1001 del 12 marzo") == "1001"
+    assert profile.order_number("il mio ordine è 12345678") is None  # too long for this shop
+    assert shop.load(ROOT / "shops" / "casa").order_number("ordine #1001") is None  # the demo: 7 digits
+    assert profile.quoted_facts["order_number_format"] == "da 4 a 6 cifre"
+    assert profile.quoted_facts["order_number_example"] == "123456"
+    assert shop.load(ROOT / "shops" / "casa").quoted_facts["order_number_format"] == "7 cifre"
+    shop_build.build(ROOT, folder, tmp_path / "out")
+    entities = (tmp_path / "out" / "data" / "nlu" / "entities.yml").read_text(encoding="utf-8")
+    assert "      - \\b\\d{4,6}\\b\n" in entities and "\\d{7}" not in entities
+    config = yaml.safe_load((tmp_path / "out" / "config.yml").read_text(encoding="utf-8"))
+    guard = next(c for c in config["pipeline"] if c["name"] == shop_build.GUARD)
+    assert guard["order_min_digits"] == 4
+    for bad in ("order_number_digits: 2\n", "order_number_digits: [9, 4]\n", "order_number_digits: sette\n"):
+        write_profile(tmp_path / "bad", MINI + bad)
+        with pytest.raises(shop.ShopError, match="order_number_digits"):
+            shop.load(tmp_path / "bad")
