@@ -9,6 +9,8 @@ writes into --out:
   training examples, each product the shop does not sell replaced by one it sells of the same gender
   and number, the article before it agreed ("l'[armadio]" → "il [televisore]"). The examples are
   written for the demo shop (shops/casa); for the demo nothing is replaced.
+* ``data/nlu/shop_examples.yml``: the shop's own examples (``shops/<id>/nlu.yml``, optional: how its
+  customers describe its goods' problems), trained with the rest.
 * ``config.yml``: config.yml, the support-domain guard given the shop's cues, anchors and the words
   of what it sells (taken out of its "other worlds" lexicon).
 * ``shop.json``: which shop, and the profile's hash.
@@ -35,6 +37,7 @@ from sportello.shop import DEFAULT_SHOP, ROOT, Product, Profile, ShopError, fold
 GUARD = "bot.components.domain_guard.SupportDomainGuard"
 SOURCE_SHOP = DEFAULT_SHOP  # the shop the training examples are written for
 PRODUCT = re.compile(r"\[([^\]]+)\]\(product\)")
+SHOP_EXAMPLES = "nlu.yml"  # a shop's own training examples, next to its shop.yml (optional)
 
 # the article (or article + preposition) before a noun, by gender, number and the noun's first sounds
 _FORMS = {
@@ -208,6 +211,12 @@ def build(content: Path, shop: Path | str | None, out: Path) -> list[Path]:
                 text = text.replace("      - \\b\\d{7}\\b\n", f"      - \\b\\d{{{low},{high}}}\\b\n")
         wanted.add(relative)
         if _write(data_out / relative, text):
+            changed.append(data_out / relative)
+    own = profile.folder / SHOP_EXAMPLES
+    if own.is_file():  # the shop's own examples, in its customers' words
+        relative = Path("nlu") / "shop_examples.yml"
+        wanted.add(relative)
+        if _write(data_out / relative, own.read_text(encoding="utf-8")):
             changed.append(data_out / relative)
     generated = Path("nlu") / "shop_products.yml"
     wanted.add(generated)

@@ -268,3 +268,19 @@ def test_a_shop_whose_order_numbers_are_not_seven_digits_says_so_once(tmp_path):
         write_profile(tmp_path / "bad", MINI + bad)
         with pytest.raises(shop.ShopError, match="order_number_digits"):
             shop.load(tmp_path / "bad")
+
+
+def test_a_shop_s_own_examples_are_trained_with_the_rest(tmp_path):
+    folder = write_profile(tmp_path / "prova", MINI)
+    (folder / "nlu.yml").write_text(
+        'version: "3.1"\nnlu:\n  - intent: item_damaged\n    examples: |\n      - lo schermo del [televisore](product) è crepato\n',
+        encoding="utf-8",
+    )
+    shop_build.build(ROOT, folder, tmp_path / "out")
+    own = tmp_path / "out" / "data" / "nlu" / "shop_examples.yml"
+    assert "schermo del [televisore](product)" in own.read_text(encoding="utf-8")
+    (folder / "nlu.yml").unlink()
+    assert tmp_path / "out" / "data" / "nlu" / "shop_examples.yml" in shop_build.build(
+        ROOT, folder, tmp_path / "out"
+    )
+    assert not own.exists()  # taken away with the file
