@@ -11,8 +11,10 @@ import sys
 from handoff.settings import Settings, SettingsError
 
 DEMO_AGENTS = (
-    ("serena@sportello.example", "Serena", [], 3, "f"),
-    ("marco@sportello.example", "Marco", [], 3, "m"),
+    ("serena@sportello.example", "Serena", [], 3, "f", "agent"),
+    ("marco@sportello.example", "Marco", [], 3, "m", "agent"),
+    ("supervisore@sportello.example", "Giovanna", [], 3, "f", "supervisor"),
+    ("editor@sportello.example", "Paolo", [], 3, "m", "editor"),
 )
 
 
@@ -37,7 +39,7 @@ async def _agents(args) -> int:
     from handoff.bus import AgentNotice, EventBus
     from handoff.services.agent_desk import REVOKED
     from handoff.store import AgentStore, Keys
-    from handoff.store.agents import AgentError, validate_gender
+    from handoff.store.agents import AgentError, validate_gender, validate_role
 
     settings = Settings.from_env(require_secrets=False)
     redis = _redis(settings)
@@ -46,6 +48,7 @@ async def _agents(args) -> int:
         if args.action == "add":
             skills = [s for s in (args.skills or "").split(",") if s.strip()]
             validate_gender(args.gender)  # before asking for a password
+            validate_role(args.role)
             agent = await store.create(
                 args.email,
                 args.name,
@@ -53,15 +56,16 @@ async def _agents(args) -> int:
                 skills,
                 args.capacity,
                 gender=args.gender,
+                role=args.role,
             )
-            print(f"created {agent.id} {agent.name} <{agent.email}>")
+            print(f"created {agent.id} {agent.name} <{agent.email}> ({agent.role})")
         elif args.action == "list":
             for agent in await store.all():
                 state = "disabled" if agent.disabled else await store.presence(agent.id)
                 skills = ",".join(agent.skills) or "*"
                 print(
                     f"{agent.id}\t{agent.name}\t{agent.email}\tskills={skills}\tcapacity={agent.capacity}\t{state}"
-                    f"\tgender={agent.gender or '-'}"
+                    f"\tgender={agent.gender or '-'}\trole={agent.role}"
                 )
         elif args.action in ("disable", "enable", "set-password"):
             agent = await store.by_email(args.email)
@@ -78,11 +82,11 @@ async def _agents(args) -> int:
             await bus.publish(AgentNotice({"type": REVOKED}, agent.id))
         elif args.action == "seed-demo":
             password = os.environ.get("DEMO_AGENT_PASSWORD") or "sportello-demo"
-            for email, name, skills, capacity, gender in DEMO_AGENTS:
+            for email, name, skills, capacity, gender, role in DEMO_AGENTS:
                 existing = await store.by_email(email)
                 if existing is None:
-                    await store.create(email, name, password, skills, capacity, gender=gender)
-                    print(f"created demo agent {name} <{email}>")
+                    await store.create(email, name, password, skills, capacity, gender=gender, role=role)
+                    print(f"created demo {role} {name} <{email}>")
                 elif not existing.gender:
                     await store.update(existing.id, gender=gender)
                     print(f"demo agent {name} <{email}> already exists; gender set")
@@ -136,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="f or m: the widget then says 'si è unita/unito' (optional)",
     )
+    add.add_argument(
+        "--role",
+        default="agent",
+        help="agent (default), supervisor (manages agents, reads reports; the first one is made here) or editor",
+    )
     add.add_argument("--password", help="default: prompted, or read from stdin")
     actions.add_parser("list", help="list agents")
     for action in ("disable", "enable", "set-password"):
@@ -143,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--email", required=True)
         if action == "set-password":
             cmd.add_argument("--password")
-    actions.add_parser("seed-demo", help="create the demo agents Serena and Marco (idempotent)")
+    actions.add_parser(
+        "seed-demo",
+        help="create the demo agents Serena and Marco, the supervisor and the editor (idempotent)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "agents":

@@ -19,7 +19,7 @@ from sanic.response import empty
 from sanic.response import json as json_response
 
 from handoff import redact, validation
-from handoff.blueprints import agent, customer, devmail, health, internal, static
+from handoff.blueprints import agent, customer, devmail, health, internal, reports, static, supervisor
 from handoff.blueprints.common import WS_NOT_FOUND, WS_UNAUTHORIZED, bearer
 from handoff.clock import Clock
 from handoff.errors import ClientError, NotFound, Unavailable
@@ -85,6 +85,16 @@ def redis_client(url: str) -> Redis:
     )
 
 
+# Which console accounts may call a route (`ctx_auth=`): "staff" is any signed-in account (who am
+# I, sign out); "agent" routes handle conversations (agents and supervisors); "supervisor" routes
+# manage the team and read the reports. Checked on every request (docs/api.md, "Roles").
+ROLE_ROUTES = {
+    "staff": ("agent", "supervisor", "editor"),
+    "agent": ("agent", "supervisor"),
+    "supervisor": ("supervisor",),
+}
+
+
 def create_app(
     settings: Settings | None = None,
     name: str | None = None,
@@ -119,6 +129,8 @@ def create_app(
 
     app.blueprint(customer.bp)
     app.blueprint(agent.bp)
+    app.blueprint(supervisor.bp)
+    app.blueprint(reports.bp)
     app.blueprint(internal.bp)
     app.blueprint(health.bp)
     app.blueprint(static.create_blueprint(settings.widget_dir, settings.static_dir, settings.shop_page_dir))
@@ -162,13 +174,15 @@ def create_app(
                 request.ctx.visitor_id = hub.auth.verify_conversation(bearer(request, allow_query=True), cid)
             except TokenError:
                 raise ClientError("unauthorized", "missing or invalid credentials", 401) from None
-        elif kind == "agent":
+        elif kind in ROLE_ROUTES:
             try:
                 request.ctx.agent, request.ctx.agent_token = await hub.auth.agent_session(
                     bearer(request, allow_query=True)
                 )
             except TokenError:
                 raise ClientError("unauthorized", "missing or invalid credentials", 401) from None
+            if request.ctx.agent.role not in ROLE_ROUTES[kind]:
+                raise ClientError("forbidden", f"this needs the role {' or '.join(ROLE_ROUTES[kind])}", 403)
         if cid is not None:
             validation.conversation_id(cid)
             if kind == "conversation" and not await hub.customers.exists(cid):

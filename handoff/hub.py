@@ -25,8 +25,10 @@ from handoff.services.mailer import Mailer
 from handoff.services.metrics import Metrics
 from handoff.services.presence import Presence
 from handoff.services.ratings import Ratings
+from handoff.services.reports import Reports
 from handoff.services.router import Router
 from handoff.services.sweeper import Sweeper
+from handoff.services.team import Team
 from handoff.services.waits import Waits
 from handoff.settings import Settings
 from handoff.states import RULES, Rules
@@ -101,6 +103,8 @@ class Hub:
             self.mailer,
         )
         self.ratings = Ratings(stores, self.events)
+        self.team = Team(stores, self.events, self.console)
+        self.reports = Reports(settings, stores, self.clock)
         self.sweeper = Sweeper(
             stores, self.presence, self.cases, self.bot, self.mailer, settings.sweep_interval
         )

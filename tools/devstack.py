@@ -403,7 +403,8 @@ def main() -> int:
             "\nSportello is running.\n"
             f"  Demo shop with the chat widget:  {stack.hub_url}/\n"
             f"  Agent console:                   {stack.hub_url}/console/\n"
-            f"    demo agents: serena@sportello.example, marco@sportello.example"
+            f"    demo agents: serena@sportello.example, marco@sportello.example;"
+            f" supervisor: supervisore@sportello.example; editor: editor@sportello.example"
             f" (password: {password})\n"
             + (
                 "  E-mails to customers (caught by the development mail server):"

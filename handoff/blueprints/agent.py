@@ -31,14 +31,14 @@ async def login(request: Request):
     return json_response(hub.auth.issue_agent_token(agent))
 
 
-@bp.post("/logout", ctx_auth="agent")
+@bp.post("/logout", ctx_auth="staff")
 async def logout(request: Request):
     """Sign this token out now (it is refused from here on, also on open sockets)."""
     await request.app.ctx.hub.desk.sign_out(request.ctx.agent, request.ctx.agent_token)
     return json_response({"status": "signed_out"})
 
 
-@bp.get("/me", ctx_auth="agent")
+@bp.get("/me", ctx_auth="staff")
 async def me(request: Request):
     hub = request.app.ctx.hub
     # `content`: the content release live (make ship), null while the hub says its own domain.yml

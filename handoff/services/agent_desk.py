@@ -148,8 +148,30 @@ class AgentDesk:
         if reason is not None:
             reason = validation.text(reason, 200, allow_empty=True).strip().rstrip(".")
         await self._assigned_to(cid, agent)
+        return await self._hand_over(cid, agent, to_id, note, reason)
+
+    async def reassign(self, cid: str, supervisor: Agent, to_id: Any, reason: Any = None) -> dict[str, Any]:
+        """A supervisor moves a conversation from whoever has it to `to_id`: the same as that
+        agent transferring it (the customer is told who writes now), with a note saying who moved it."""
+        to_id = validation.agent_id(to_id)
+        if reason is not None:
+            reason = validation.text(reason, 200, allow_empty=True).strip().rstrip(".")
+        conv = await self.convs.get(cid)
+        if conv is None:
+            raise NotFound("conversation_not_found", "unknown conversation")
+        holder = await self.agents.get(conv.agent_id) if conv.status in self.rules.holds_agent else None
+        if holder is None:
+            raise ClientError(
+                "not_assigned", "nobody has this conversation: it can only be taken from the queue", 409
+            )
+        note = f"Riassegnata da {supervisor.name}" + (f": {reason}" if reason else "")
+        return await self._hand_over(cid, holder, to_id, note, reason or None)
+
+    async def _hand_over(
+        self, cid: str, agent: Agent, to_id: str, note: str | None, reason: str | None
+    ) -> dict[str, Any]:
         target = await self.agents.get(to_id)
-        if target is None or target.disabled:
+        if target is None or not target.takes_conversations:
             raise NotFound("agent_not_found", "unknown agent")
         if target.id == agent.id:
             raise ClientError("invalid_agent_id", "you cannot transfer a conversation to yourself")

@@ -18,6 +18,11 @@ from handoff.store.keys import Keys
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SKILL_RE = re.compile(r"^[a-z0-9_]{1,40}$")
 PRESENCE = ("online", "away", "offline")
+# who a console account is: an agent takes conversations; a supervisor too, and manages the agents
+# and reads the reports; an editor works on what the assistant understands and says (no
+# conversations are routed to an editor)
+ROLES = ("agent", "supervisor", "editor")
+TAKES_CONVERSATIONS = ("agent", "supervisor")
 GENDERS = (
     "f",
     "m",
@@ -41,6 +46,11 @@ class Agent:
     password_hash: str = ""
     created_at: float = 0.0
     gender: str = ""
+    role: str = "agent"
+
+    @property
+    def takes_conversations(self) -> bool:
+        return self.role in TAKES_CONVERSATIONS and not self.disabled
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> Agent:
@@ -55,6 +65,7 @@ class Agent:
             password_hash=data.get("password_hash", ""),
             created_at=float(data.get("created_at", "0") or 0),
             gender=data.get("gender", "") if data.get("gender") in GENDERS else "",
+            role=data.get("role") if data.get("role") in ROLES else "agent",
         )
 
     def public(self) -> dict[str, Any]:
@@ -65,6 +76,7 @@ class Agent:
             "skills": self.skills,
             "capacity": self.capacity,
             "gender": self.gender or None,
+            "role": self.role,
         }
 
     def for_customer(self, with_id: bool = False) -> dict[str, Any]:
@@ -89,8 +101,10 @@ class AgentState:
 
     @property
     def has_room(self) -> bool:
-        """Online and below capacity: can take a conversation now."""
-        return self.presence == "online" and self.load < self.agent.capacity
+        """Online, takes conversations (not an editor) and below capacity: can take one now."""
+        return (
+            self.agent.takes_conversations and self.presence == "online" and self.load < self.agent.capacity
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +114,7 @@ class AgentState:
             "capacity": self.agent.capacity,
             "presence": self.presence,
             "load": self.load,
+            "role": self.agent.role,
         }
 
 
@@ -121,6 +136,14 @@ def validate_gender(gender: str | None) -> str:
     if gender and gender not in GENDERS:
         raise AgentError("gender must be 'f' or 'm' (or left out)")
     return gender
+
+
+def validate_role(role: str | None) -> str:
+    """'agent' (not given), 'supervisor' or 'editor'; anything else is an error."""
+    role = (role or "agent").strip().lower() if isinstance(role, str) or role is None else ""
+    if role not in ROLES:
+        raise AgentError(f"role must be one of {', '.join(ROLES)}")
+    return role
 
 
 def validate_password(password: str) -> None:
@@ -151,8 +174,10 @@ class AgentStore:
         skills: list[str] | None = None,
         capacity: int = 3,
         gender: str | None = None,
+        role: str | None = None,
     ) -> Agent:
         email = (email or "").strip().lower()
+        role = validate_role(role)
         skills = [s.strip().lower() for s in (skills or []) if s.strip()]
         validate_agent_fields(email, name, skills, capacity)
         gender = validate_gender(gender)
@@ -170,6 +195,7 @@ class AgentStore:
             password_hash=password_hash,
             created_at=time.time(),
             gender=gender,
+            role=role,
         )
         await self.r.hset(
             self.k.agent(aid),
@@ -184,6 +210,7 @@ class AgentStore:
                 "password_hash": password_hash,
                 "created_at": str(agent.created_at),
                 "gender": gender,
+                "role": role,
             },
         )
         await self.r.sadd(self.k.agents(), aid)
@@ -208,7 +235,9 @@ class AgentStore:
                 agents.append(agent)
         return agents
 
-    async def update(self, aid: str, *, name=None, skills=None, capacity=None, gender=None) -> Agent:
+    async def update(
+        self, aid: str, *, name=None, skills=None, capacity=None, gender=None, role=None
+    ) -> Agent:
         agent = await self.get(aid)
         if agent is None:
             raise AgentError("unknown agent")
@@ -217,6 +246,7 @@ class AgentStore:
         new_capacity = capacity if capacity is not None else agent.capacity
         validate_agent_fields(agent.email, new_name, new_skills, new_capacity)
         new_gender = validate_gender(gender) if gender is not None else agent.gender
+        new_role = validate_role(role) if role is not None else agent.role
         await self.r.hset(
             self.k.agent(aid),
             mapping={
@@ -224,6 +254,7 @@ class AgentStore:
                 "skills": ",".join(new_skills),
                 "capacity": str(new_capacity),
                 "gender": new_gender,
+                "role": new_role,
             },
         )
         return await self.get(aid)
@@ -341,14 +372,18 @@ class AgentStore:
         await self.r.srem(self.k.agent_convs(aid), cid)
 
     async def snapshot(self, now: float | None = None) -> list[AgentState]:
-        """Every enabled agent with presence and load (routing and the transfer list)."""
+        """Every enabled account that takes conversations (agents and supervisors, not editors),
+        with presence and load: routing, the wait, the transfer list."""
+        return [state for state in await self.team(now) if state.agent.takes_conversations]
+
+    async def team(self, now: float | None = None) -> list[AgentState]:
+        """Every account, disabled ones and editors too, with presence and load (the supervisor's
+        view of the team)."""
         now = time.time() if now is None else now
-        out = []
-        for agent in await self.all():
-            if agent.disabled:
-                continue
-            out.append(AgentState(agent, await self.presence(agent.id, now), await self.load(agent.id)))
-        return out
+        return [
+            AgentState(agent, await self.presence(agent.id, now), await self.load(agent.id))
+            for agent in await self.all()
+        ]
 
 
 def _verify(password_hash: str, password: str) -> bool:

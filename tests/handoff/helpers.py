@@ -134,6 +134,7 @@ class RunningHub:
         capacity: int = 3,
         email: str | None = None,
         gender: str | None = None,
+        role: str | None = None,
     ):
         store = AgentStore(
             self.hub.stores.redis, Keys(self.settings.key_prefix), self.settings.heartbeat_timeout
@@ -145,6 +146,7 @@ class RunningHub:
             skills or [],
             capacity,
             gender=gender,
+            role=role,
         )
 
     async def login(self, email: str, password: str = PASSWORD) -> str:

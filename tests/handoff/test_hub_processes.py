@@ -307,12 +307,30 @@ def test_agents_cli_gender(hub_env, redis_server):
     assert seeded.returncode == 0, seeded.stderr
     assert "Serena <serena@sportello.example> already exists; gender set" in seeded.stdout
     assert "created demo agent Marco" in seeded.stdout
+    # the demo supervisor and editor come with the demo agents (printed by make run)
+    assert "created demo supervisor Giovanna <supervisore@sportello.example>" in seeded.stdout
+    assert "created demo editor Paolo <editor@sportello.example>" in seeded.stdout
     again = cli(env, "seed-demo")
-    assert "gender set" not in again.stdout
-    rows = {line.split("\t")[1]: line.split("\t")[-1] for line in cli(env, "list").stdout.splitlines()}
+    assert "gender set" not in again.stdout and "created" not in again.stdout
+    rows = {line.split("\t")[1]: line.split("\t")[-2:] for line in cli(env, "list").stdout.splitlines()}
     assert rows == {
-        "Anna": "gender=f",
-        "Luca": "gender=-",
-        "Serena": "gender=f",
-        "Marco": "gender=m",
+        "Anna": ["gender=f", "role=agent"],
+        "Luca": ["gender=-", "role=agent"],
+        "Serena": ["gender=f", "role=agent"],
+        "Marco": ["gender=m", "role=agent"],
+        "Giovanna": ["gender=f", "role=supervisor"],
+        "Paolo": ["gender=m", "role=editor"],
     }
+    # the first supervisor, from the CLI; a role that does not exist is refused
+    boss = cli(
+        env,
+        *("add", "--email", "capo@sportello.example", "--name", "Capo", "--role", "supervisor"),
+        *("--password", "una-password-lunga"),
+    )
+    assert boss.returncode == 0 and "(supervisor)" in boss.stdout
+    wrong = cli(
+        env,
+        *("add", "--email", "x@sportello.example", "--name", "X", "--role", "capo"),
+        *("--password", "una-password-lunga"),
+    )
+    assert wrong.returncode == 2 and "role must be one of" in wrong.stderr
