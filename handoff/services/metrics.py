@@ -26,7 +26,7 @@ from handoff.store.stats import StatsStore
 log = logging.getLogger("handoff.metrics")
 
 STARTED = "started"  # data: visitor_id
-HANDOFF_OPENED = "handoff_opened"  # data: reason, status (assigned, queued, offline)
+HANDOFF_OPENED = "handoff_opened"  # data: reason, status (assigned, queued, offline), problem_type
 RESOLVED = "resolved"  # data: agent_id, handling_seconds (None if unknown), outcome
 RATED = "rated"  # data: rating, agent_id, previous (the conversation's earlier rating, or None)
 FACTS = (STARTED, HANDOFF_OPENED, RESOLVED, RATED)
@@ -52,9 +52,19 @@ class Metrics:
         at = self.clock.now()
         if kind == "message" and sender in ("customer", "bot", "agent", "system"):
             first = {"first_human_reply_at": at} if sender == "agent" else None
-            await self.stats.record(cid, first=first, counts={f"{sender}_messages": 1})
+            await self.stats.record(
+                cid, first=first, last={"last_event_at": at}, counts={f"{sender}_messages": 1}
+            )
         elif kind == "handoff":
-            await self.stats.record(cid, last={"handoff_status": event.get("status") or ""})
+            status = event.get("status") or ""
+            last: dict[str, Any] = {"handoff_status": status, "last_event_at": at}
+            first = None
+            if status == "assigned":  # a person has it: the queue time ends (the first time)
+                first = {"first_assigned_at": at}
+                agent = event.get("agent") or {}
+                if isinstance(agent, dict) and agent.get("id"):
+                    last["last_agent_id"] = agent["id"]
+            await self.stats.record(cid, first=first, last=last)
 
     async def on_fact(self, fact: Fact) -> None:
         cid, data = fact.conversation_id, fact.data
@@ -67,7 +77,12 @@ class Metrics:
             reason = str(data.get("reason") or "")
             await self.stats.record(
                 cid,
-                first={"first_handoff_at": at, "handoff_reason": reason},
+                first={
+                    "first_handoff_at": at,
+                    "handoff_reason": reason,
+                    "first_handoff_status": str(data.get("status") or ""),
+                    "problem_type": str(data.get("problem_type") or ""),
+                },
                 counts={"handoffs": 1},
             )
             await self.stats.count(day, {"handoffs": 1, f"handoffs:{reason}": 1})

@@ -181,7 +181,13 @@ class Router:
             if placed.email and mailed:
                 result["email"] = placed.email
         await self.events.emit_after_bot_turn(cid, event)
-        await self.events.fact(cid, metrics.HANDOFF_OPENED, reason=reason, status=str(status))
+        await self.events.fact(
+            cid,
+            metrics.HANDOFF_OPENED,
+            reason=reason,
+            status=str(status),
+            problem_type=merged.get("problem_type") or "",
+        )
         if agent is not None:
             view = await self.console.conversation_view(cid)
             await self.events.notify_agent(agent.id, {"type": "assigned", "conversation": view})
