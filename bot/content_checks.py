@@ -776,7 +776,12 @@ def _slots_set(domain: Domain, code: CodeFacts) -> set[str]:
     return found
 
 
-def check_shop(path: Path) -> list[Problem]:
+def _intents(domain_doc: Any) -> set[str]:
+    data = getattr(domain_doc, "data", None) or {}
+    return {i if isinstance(i, str) else next(iter(i)) for i in data.get("intents") or []}
+
+
+def check_shop(path: Path, domain_intents: set[str] = frozenset()) -> list[Problem]:
     """The shop's profile: what the assistant needs of it, and the catalogue rows it can use."""
     try:
         profile = shop.load(path.parent)
@@ -791,6 +796,50 @@ def check_shop(path: Path) -> list[Problem]:
             file, _, line = where.rpartition(":")
             name = str(Path(SHOP).parent / Path(file).name)
             problems.append(Problem(name, int(line) if line.isdigit() else 1, f"catalogo: {message}"))
+    problems += _check_shop_examples(path.parent, profile, domain_intents)
+    return problems
+
+
+def _check_shop_examples(folder: Path, profile: Any, intents: set[str]) -> list[Problem]:
+    """The shop's own examples (nlu.yml next to shop.yml): intents the assistant has, products the
+    shop sells."""
+    own = folder / "nlu.yml"
+    if not own.is_file():
+        return []
+    name = str(Path(SHOP).parent / "nlu.yml")
+    text = own.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return [
+            Problem(
+                name, mark.line + 1 if mark else 1, f"il YAML non è valido ({getattr(exc, 'problem', exc)})"
+            )
+        ]
+    problems = []
+    lines = text.splitlines()
+
+    def line_of(needle: str) -> int:
+        return next((i + 1 for i, line in enumerate(lines) if needle in line), 1)
+
+    for block in data.get("nlu") or []:
+        intent = block.get("intent") if isinstance(block, dict) else None
+        if intent is None:
+            continue
+        if intents and intent not in intents:
+            problems.append(
+                Problem(name, line_of(f"intent: {intent}"), f"l'intento {intent} non è in domain.yml")
+            )
+        for product in re.findall(r"\[([^\]]+)\]\(product\)", str(block.get("examples") or "")):
+            if profile.product(product) is None:
+                problems.append(
+                    Problem(
+                        name,
+                        line_of(f"[{product}](product)"),
+                        f"«{product}» non è un prodotto di shop.yml: aggiungilo ai products (o ai sinonimi)",
+                    )
+                )
     return problems
 
 
@@ -1097,7 +1146,7 @@ def run(root: Path = ROOT, repo: Path = ROOT) -> Report:
             problems += check_frustrated(content, domain)
         problems += check_register(Path(root) / DOMAIN, root)
     if SHOP not in content.broken:
-        problems += check_shop(Path(root) / SHOP)
+        problems += check_shop(Path(root) / SHOP, _intents(domain_doc))
     return Report(
         problems=sorted(set(problems), key=Problem.sort_key),
         checks=len(CHECKS),

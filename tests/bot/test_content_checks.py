@@ -433,3 +433,33 @@ def test_a_formal_variation_must_speak_lei_and_a_default_must_not(tmp_path):
     messages = [p.message for p in check_register(path)]
     assert any("variante formale" in m and "utter_x" in m for m in messages), messages
     assert any("utter_y" in m and "dà del Lei" in m for m in messages), messages
+
+
+# --- the shop's profile -------------------------------------------------------------------------------
+
+
+def test_a_mistake_in_the_shop_profile_is_named_with_its_line(content):
+    edit(content, "shops/casa/shop.yml", "{name: panca, gender: f,", "{name: panca, gender: x,")
+    only(
+        problems(content),
+        "shops/casa/shop.yml",
+        line_of(content, "shops/casa/shop.yml", "{name: panca"),
+        "profilo del negozio",
+        "gender",
+    )
+
+
+def test_the_shop_s_own_examples_must_use_its_intents_and_its_products(content):
+    own = content / "shops" / "casa" / "nlu.yml"
+    own.write_text(
+        'version: "3.1"\nnlu:\n  - intent: item_damaged\n    examples: |\n'
+        "      - la gamba del [tavolo](product) è storta\n"
+        "      - lo schermo del [televisore](product) è crepato\n"
+        "  - intent: complimento\n    examples: |\n      - bravissimi\n",
+        encoding="utf-8",
+    )
+    found = problems(content)
+    assert found == [
+        "shops/casa/nlu.yml:6: «televisore» non è un prodotto di shop.yml: aggiungilo ai products (o ai sinonimi)",
+        "shops/casa/nlu.yml:7: l'intento complimento non è in domain.yml",
+    ]
