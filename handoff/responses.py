@@ -15,6 +15,7 @@ from sportello.shop import facts
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CANNED_PREFIX = "utter_canned_"
+UNKNOWN_WAIT = "_unknown_wait"  # the twin of a response quoting {wait}, said when nobody can say it
 REQUIRED = (
     "utter_hub_bot_unavailable",
     "utter_handoff_assigned",
@@ -35,6 +36,12 @@ REQUIRED = (
     "utter_hub_email_instead",
     "utter_hub_email_instead_ask",
     "utter_hub_keep_waiting",
+    # the twins for an unknown wait (QUOTES_WAIT + UNKNOWN_WAIT, chosen in render)
+    "utter_hub_agent_unavailable_unknown_wait",
+    "utter_hub_waiting_queued_unknown_wait",
+    "utter_hub_offer_email_unknown_wait",
+    "utter_hub_keep_waiting_unknown_wait",
+    "utter_handoff_queued_unknown_wait",
     "utter_mail_offline_subject",
     "utter_mail_offline_body",
     "utter_mail_reply_subject",
@@ -102,6 +109,9 @@ class Responses:
     def render(self, name: str, slots: dict[str, Any] | None = None, **values: Any) -> dict[str, Any]:
         """Pick a variation for the conversation's `slots` (its register and mood) and fill its
         {placeholders}; returns {text, buttons?}."""
+        if "wait" in values and values["wait"] is None:
+            # the wait is unknown (nobody online): the response's twin that does not quote it
+            name = f"{name}{UNKNOWN_WAIT}"
         candidates = self._candidates(name, slots)
         if not candidates:
             raise ResponsesError(f"no usable variation for response {name!r} in domain.yml")

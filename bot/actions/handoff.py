@@ -141,6 +141,9 @@ async def perform_handoff(
         "wait": result.get("wait") or "",
     }
     name = f"utter_handoff_{status}"
+    if status == "queued" and result.get("eta_minutes") is None:
+        # nobody online (everyone away): the wait is unknown, and is not invented
+        name += "_unknown_wait"
     if status == "offline" and result.get("reply_by") in ("email", "ask_email"):
         # nobody online: the answer comes by e-mail, to the address on the case, or we ask for one
         name += "_" + result["reply_by"]

@@ -46,8 +46,13 @@ class Waits:
     async def wait(self, position: int) -> dict[str, Any]:
         """Queue position and estimated wait (the recent handling time × position ÷ agents online):
         seconds, the minutes customers are told, and the phrase for them from domain.yml ("circa
-        un minuto" / "circa 3 minuti": `wait`)."""
+        un minuto" / "circa 3 minuti": `wait`). With nobody online (everyone away) the wait is
+        unknown: None, and the responses say so (their `_unknown_wait` twins)."""
         working = sum(1 for s in await self.agents.snapshot() if s.presence == "online")
+        if working == 0:
+            # everyone who could answer is away: nobody knows when someone comes back, so the wait
+            # is not invented ("circa un minuto"); `wait` None picks the words for an unknown wait
+            return {"queue_position": position, "eta_seconds": None, "eta_minutes": None, "wait": None}
         average = await self.stats.average_handling(self.settings.default_handling_seconds)
         seconds = math.ceil(average * position / max(1, working))
         minutes = policy.eta_minutes(seconds)
@@ -66,8 +71,8 @@ class Waits:
         async with self._positions_lock:
             for position, cid in enumerate(await self.queue.ids(), start=1):
                 wait = await self.wait(position)
-                if wait["eta_minutes"] > self.settings.wait_offer_minutes:
-                    await self.offer_email(cid, wait)  # once per hand-off
+                if wait["eta_minutes"] is None or wait["eta_minutes"] > self.settings.wait_offer_minutes:
+                    await self.offer_email(cid, wait)  # once per hand-off; at once when nobody is online
                 told = await self.convs.told_wait(cid)
                 if told == (str(position), str(wait["eta_minutes"])):
                     continue

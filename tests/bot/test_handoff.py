@@ -92,6 +92,27 @@ async def test_queued_and_offline_answers_are_told_honestly(hub):
     assert (queued["queue_position"], queued["eta_minutes"], queued["ticket_id"]) == (3, 3, "TAB3CD4EF")
     assert SlotSet("handoff_status", "queued") in events
 
+    # everyone away: the hub knows no wait, and the bot does not invent one
+    hub.handoff_reply = {
+        **hub.handoff_reply,
+        "queue_position": 1,
+        "eta_seconds": None,
+        "eta_minutes": None,
+        "wait": None,
+    }
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)
+    assert dispatcher.messages[-1]["response"] == "utter_handoff_queued_unknown_wait"
+    from pathlib import Path
+
+    import yaml
+
+    said = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))[
+        "responses"
+    ]
+    twin = said["utter_handoff_queued_unknown_wait"]
+    assert len(twin) >= 4 and not any("{wait}" in v["text"] or "minut" in v["text"] for v in twin)
+
     hub.handoff_reply = {"status": "offline", "agent": None, "ticket_id": "TZZ9ZZ9ZZ"}
     dispatcher = CollectingDispatcher()
     await ActionHandoff().run(dispatcher, make_tracker("operatore", "request_human"), DOMAIN)

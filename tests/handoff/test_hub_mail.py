@@ -175,8 +175,10 @@ async def test_a_long_wait_offers_email_and_keeps_the_place(make_hub, smtp):
         wait_offer_minutes=3,
         default_handling_seconds=600,  # 10 minutes per case: any queue is a long wait
     )
-    serena = await hub.add_agent("Serena")
-    await hub.hub.stores.agents.set_presence(serena.id, "away")  # around, busy: cases queue up
+    serena = await hub.add_agent("Serena", capacity=1)
+    await hub.hub.stores.agents.set_presence(serena.id, "online")
+    busy = await hub.new_conversation()  # Serena is full: the next cases queue up behind it
+    assert (await hub.handoff(busy["conversation_id"])).json()["status"] == "assigned"
     older = await hub.new_conversation()
     await hub.handoff(older["conversation_id"], {"reason": "problem", "summary": {"email": "a@example.it"}})
     conv = await hub.new_conversation()
@@ -229,3 +231,55 @@ async def test_a_ticket_past_its_promised_time_is_flagged_to_everyone_online(mak
     released = await serena.post(f"/conversations/{conv['conversation_id']}/release")
     assert released.status_code == 200 and released.json()["conversation"]["status"] == "offline"
     assert released.json()["conversation"]["overdue"] is False
+
+
+async def test_with_everyone_away_the_wait_is_not_invented_and_email_is_offered_at_once(make_hub, smtp):
+    """Agents signed in but all "Assente": nobody says "circa un minuto" (no one may come back for
+    an hour): the customer is queued, told the wait is unknown, and offered an answer by e-mail at
+    once; with nobody signed in at all, the ticket and the e-mail (the offline path)."""
+    hub = await make_hub(smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none", wait_offer_minutes=3)
+    for name in ("Serena", "Marco"):
+        agent = await hub.add_agent(name)
+        await hub.hub.stores.agents.set_presence(agent.id, "away")
+    conv = await hub.new_conversation()
+    cid = conv["conversation_id"]
+    result = (
+        await hub.handoff(cid, {"reason": "request_human", "summary": {"email": "b@example.it"}})
+    ).json()
+    assert (result["status"], result["queue_position"], result["eta_minutes"], result["wait"]) == (
+        "queued",
+        1,
+        None,
+        None,
+    )
+    await hub.hub.idle()
+    offers = [e for e in await hub.events(conv) if e.get("buttons")]
+    assert [e["text"] for e in offers] == ["TEST nobody at the desk, e-mail instead?"]
+    assert [b["payload"] for b in offers[0]["buttons"]] == ["/email_instead", "/keep_waiting"]
+    handoffs = [e for e in await hub.events(conv) if e["type"] == "handoff"]
+    assert handoffs[-1]["eta_minutes"] is None and "wait" in handoffs[-1] and handoffs[-1]["wait"] is None
+    # writing while waiting: told the truth again, in the words for an unknown wait
+    await hub.say(conv, "c'è qualcuno?")
+    await hub.hub.idle()
+    said = [e["text"] for e in await hub.events(conv) if e.get("from") == "bot"]
+    assert said[-1] == f"TEST added to {result['ticket_id']}, still at 1, nobody at the desk"
+    assert not any("minute" in text for text in said)
+    # staying: the position, still no invented wait
+    await hub.say(conv, "I wait", payload="/keep_waiting")
+    said = [e["text"] for e in await hub.events(conv) if e.get("from") == "bot"]
+    assert said[-1] == "TEST still at 1, nobody at the desk"
+    # someone comes online: a real estimate again
+    serena = await hub.hub.stores.agents.by_email("serena@sportello.example")
+    await hub.hub.stores.agents.set_presence(serena.id, "online")
+    assert (await hub.hub.waits.wait(2))["eta_minutes"] is not None
+    # nobody signed in at all: the offline path, as before
+    for name in ("serena", "marco"):
+        agent = await hub.hub.stores.agents.by_email(f"{name}@sportello.example")
+        await hub.hub.stores.agents.set_presence(agent.id, "offline")
+    other = await hub.new_conversation()
+    placed = (
+        await hub.handoff(
+            other["conversation_id"], {"reason": "request_human", "summary": {"email": "c@example.it"}}
+        )
+    ).json()
+    assert placed["status"] == "offline"

@@ -20,9 +20,12 @@ async def test_a_new_conversation_opens_with_the_assistant_introducing_itself(ma
 
 
 async def test_a_waiting_customer_is_told_once_what_happens_and_details_reach_the_case(running, fake_rasa):
-    serena = await running.add_agent("Serena")
+    serena = await running.add_agent("Serena", capacity=1)
     token = await running.login(serena.email)
-    await running.hub.stores.agents.set_presence(serena.id, "away")  # around: the case is queued
+    await running.hub.stores.agents.set_presence(serena.id, "online")  # online and full: the case is queued
+    assert (await running.handoff((await running.new_conversation())["conversation_id"])).json()[
+        "status"
+    ] == "assigned"
     conv = await running.new_conversation()
     cid = conv["conversation_id"]
     result = (await running.handoff(cid, {"reason": "frustration", "summary": {"mood": "frustrated"}})).json()
