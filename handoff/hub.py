@@ -61,14 +61,14 @@ class Hub:
         )
         self.bus = EventBus(redis, stores.keys.channel())
         self.events = Events(stores.transcript, stores.conversations, self.bus)
-        self.metrics = Metrics(stores.stats, self.clock)
+        self.metrics = Metrics(stores.stats, self.clock, stores.conversations)
         self.events.listen(self.metrics)
         self.content = Content(stores.content, responses, self.bus)
         self.auth = Auth(
             Signer(settings.secret), stores.agents, settings.retention_seconds, settings.agent_token_ttl
         )
         self.console = ConsoleQueries(stores, registry, responses, canned_selection, settings)
-        self.mailer = Mailer(settings, stores, responses, self.auth)
+        self.mailer = Mailer(settings, stores, responses, self.auth, self.events)
         self.cases = Cases(settings, stores, self.events, self.console, self.mailer)
         self.waits = Waits(settings, stores, self.events, self.console, responses, self.mailer)
         self.router = Router(

@@ -18,6 +18,7 @@ from typing import Any
 
 from handoff.rasa import RasaClient, RasaUnavailable
 from handoff.responses import Responses
+from handoff.services import metrics
 from handoff.services.cases import Cases
 from handoff.services.events import Events
 from handoff.services.router import Router
@@ -247,7 +248,15 @@ class BotBridge:
             log.info("bot turn %s of %s was already answered", turn_eid, cid)
             return False
         await self.events.published_all(cid, stored)
+        if events:
+            await self._check_voice(cid, len(events))
         return True
+
+    async def _check_voice(self, cid: str, messages: int) -> None:
+        """The assistant's words stored while a person had the conversation (a person took it over
+        while Rasa was answering): counted, as the reports promise 0 (docs/reports.md)."""
+        if await self.convs.status(cid) in self.rules.holds_agent:
+            await self.events.fact(cid, metrics.BOT_SPOKE, messages=messages)
 
     # the hub's own words ---------------------------------------------------------------------
     def announcement(self, result: dict[str, Any]) -> dict[str, Any]:

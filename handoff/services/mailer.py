@@ -31,7 +31,9 @@ import aiosmtplib
 
 from handoff.ids import stream_order
 from handoff.responses import Responses
+from handoff.services import metrics
 from handoff.services.auth import Auth
+from handoff.services.events import Events
 from handoff.settings import Settings
 from handoff.states import Status
 from handoff.store import Stores
@@ -43,7 +45,15 @@ SMTP_TIMEOUT = 20.0
 
 
 class Mailer:
-    def __init__(self, settings: Settings, stores: Stores, responses: Responses, auth: Auth):
+    def __init__(
+        self,
+        settings: Settings,
+        stores: Stores,
+        responses: Responses,
+        auth: Auth,
+        events: Events | None = None,
+    ):
+        self.events = events  # the metrics home hears each mail sent (MAIL_SENT)
         self.settings = settings
         self.stores = stores
         self.convs = stores.conversations
@@ -191,6 +201,10 @@ class Mailer:
                 else:
                     await self.outbox.sent(mid)
                     sent += 1
+                    if self.events is not None and mail.get("conversation_id"):
+                        await self.events.fact(
+                            mail["conversation_id"], metrics.MAIL_SENT, kind=mail.get("kind") or ""
+                        )
         return sent
 
     async def _smtp(self, mail: dict[str, str]) -> None:

@@ -17,10 +17,13 @@ between storing an event and this listener loses that event's counts (the event 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from handoff.clock import Clock
+from handoff.reasks import reasked
+from handoff.store.conversations import ConversationStore
 from handoff.store.stats import StatsStore
 
 log = logging.getLogger("handoff.metrics")
@@ -29,7 +32,16 @@ STARTED = "started"  # data: visitor_id
 HANDOFF_OPENED = "handoff_opened"  # data: reason, status (assigned, queued, offline), problem_type
 RESOLVED = "resolved"  # data: agent_id, handling_seconds (None if unknown), outcome
 RATED = "rated"  # data: rating, agent_id, previous (the conversation's earlier rating, or None)
-FACTS = (STARTED, HANDOFF_OPENED, RESOLVED, RATED)
+MAIL_SENT = "mail_sent"  # data: kind (offline, reply): an e-mail to the customer left for the SMTP server
+BOT_SPOKE = "bot_spoke_in_human_mode"  # data: messages: the assistant's answer stored while a person had it
+FACTS = (STARTED, HANDOFF_OPENED, RESOLVED, RATED, MAIL_SENT, BOT_SPOKE)
+# a sincere apology, by the bot or an agent ("mi dispiace", "ti chiedo scusa"): counted per case, the
+# promise being one. "Mi scusi, non ho capito" is politeness, not an apology for what happened.
+APOLOGY = re.compile(
+    r"\b(?:mi|ci) dispiace\b|\b(?:ti|le|vi|Le) (?:chiedo|chiediamo) scusa\b|\bchiedo scusa\b"
+    r"|\b(?:mi|ci) scus(?:o|iamo)\b|\bscusa(?:te)?ci\b|\bsiamo (?:davvero )?mortificat",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -42,9 +54,10 @@ class Fact:
 
 
 class Metrics:
-    def __init__(self, stats: StatsStore, clock: Clock):
+    def __init__(self, stats: StatsStore, clock: Clock, convs: ConversationStore | None = None):
         self.stats = stats
         self.clock = clock
+        self.convs = convs  # the case card, for re-asks (a record read, never a transcript)
 
     async def on_event(self, cid: str, event: dict[str, Any]) -> None:
         """A transcript event was stored."""
@@ -52,13 +65,32 @@ class Metrics:
         at = self.clock.now()
         if kind == "message" and sender in ("customer", "bot", "agent", "system"):
             first = {"first_human_reply_at": at} if sender == "agent" else None
-            await self.stats.record(
-                cid, first=first, last={"last_event_at": at}, counts={f"{sender}_messages": 1}
-            )
+            counts = {f"{sender}_messages": 1}
+            text = str(event.get("text") or "")
+            if sender in ("bot", "agent") and APOLOGY.search(text):
+                counts["apologies"] = 1
+            if sender == "agent" and self.convs is not None:
+                conv = await self.convs.get(cid)
+                card = {}
+                if conv is not None:
+                    card = {
+                        **conv.summary,
+                        "order_number": conv.order_number or conv.summary.get("order_number"),
+                        "email": conv.email or conv.summary.get("email"),
+                        "customer_name": conv.customer_name or conv.summary.get("customer_name"),
+                    }
+                asked = reasked(text, card)
+                if asked:
+                    counts["reasks"] = 1
+                    for thing in asked:
+                        counts[f"reasks:{thing}"] = 1
+            await self.stats.record(cid, first=first, last={"last_event_at": at}, counts=counts)
         elif kind == "handoff":
             status = event.get("status") or ""
             last: dict[str, Any] = {"handoff_status": status, "last_event_at": at}
             first = None
+            if status == "offline":  # a ticket: a person answers later (by e-mail)
+                first = {"first_offline_at": at}
             if status == "assigned":  # a person has it: the queue time ends (the first time)
                 first = {"first_assigned_at": at}
                 agent = event.get("agent") or {}
@@ -100,6 +132,11 @@ class Metrics:
             await self.stats.count(day, {"resolved": 1})
             if handling:
                 await self.stats.add_handling(float(handling))
+        elif fact.name == MAIL_SENT:
+            await self.stats.record(cid, counts={"mails_sent": 1})
+            await self.stats.count(day, {"mails_sent": 1, f"mails_sent:{data.get('kind') or ''}": 1})
+        elif fact.name == BOT_SPOKE:
+            await self.stats.record(cid, counts={"bot_spoke_in_human_mode": int(data.get("messages") or 1)})
         elif fact.name == RATED:
             rating = int(data["rating"])
             previous = data.get("previous")

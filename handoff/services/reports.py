@@ -24,7 +24,17 @@ from handoff.store import Stores
 BATCH = 500  # conversations read per Redis round trip
 MAX_DAYS = 366
 DRILL_DOWN_LIMIT = 500
-METRICS = ("all", "contained_by_bot", "handed_off", "abandoned", "reopened", "rated")
+METRICS = (
+    "all",
+    "contained_by_bot",
+    "handed_off",
+    "abandoned",
+    "reopened",
+    "rated",
+    "reasked",
+    "bot_spoke",
+    "ticket_late",
+)
 CSV_COLUMNS = (
     "conversation_id",
     "started_at",
@@ -41,6 +51,10 @@ CSV_COLUMNS = (
     "abandoned",
     "reopened",
     "rating",
+    "reask_count",
+    "apology_count",
+    "bot_spoke_in_human_mode",
+    "emails_sent",
 )
 
 
@@ -104,9 +118,24 @@ class Row:
     rating: int | None
     rated_agent: str
     resolved: bool
+    reask_count: int = 0
+    reasks_by_thing: dict[str, int] | None = None
+    apology_count: int = 0
+    bot_spoke_in_human_mode: int = 0
+    emails_sent: int = 0
+    ticket: bool = False  # the hand-off became a ticket (nobody could take it in the chat)
+    ticket_reply_seconds: float | None = None  # from the ticket to a person's first answer
+
+    @property
+    def reasked(self) -> bool:
+        return self.reask_count > 0
+
+    @property
+    def bot_spoke(self) -> bool:
+        return self.bot_spoke_in_human_mode > 0
 
     @classmethod
-    def of(cls, cid: str, facts: dict[str, str], waiting: bool) -> Row:
+    def of(cls, cid: str, facts: dict[str, str], waiting: bool, promise: float = 0.0) -> Row:
         started = _float(facts.get("started_at")) or 0.0
         handoff_at = _float(facts.get("first_handoff_at"))
         handoffs = _int(facts.get("handoffs"))
@@ -135,6 +164,17 @@ class Row:
             rating=rating,
             rated_agent=facts.get("rated_agent_id", ""),
             resolved=resolutions > 0,
+            reask_count=_int(facts.get("reasks")),
+            reasks_by_thing={
+                name.split(":", 1)[1]: _int(value)
+                for name, value in facts.items()
+                if name.startswith("reasks:")
+            },
+            apology_count=_int(facts.get("apologies")),
+            bot_spoke_in_human_mode=_int(facts.get("bot_spoke_in_human_mode")),
+            emails_sent=_int(facts.get("mails_sent")),
+            ticket=facts.get("first_offline_at") not in (None, ""),
+            ticket_reply_seconds=_span(_float(facts.get("first_offline_at")), replied),
         )
 
     def csv(self) -> list[str]:
@@ -164,6 +204,10 @@ class Row:
             str(int(self.abandoned)),
             str(int(self.reopened)),
             "" if self.rating is None else str(self.rating),
+            str(self.reask_count),
+            str(self.apology_count),
+            str(self.bot_spoke_in_human_mode),
+            str(self.emails_sent),
         ]
 
     def json(self) -> dict[str, Any]:
@@ -177,18 +221,30 @@ class Row:
                 out.append(value == "1")
             elif column in ("queue_seconds", "first_human_reply_seconds", "resolution_seconds"):
                 out.append(float(value) if value else None)
-            elif column == "rating":
+            elif column in (
+                "rating",
+                "reask_count",
+                "apology_count",
+                "bot_spoke_in_human_mode",
+                "emails_sent",
+            ):
                 out.append(int(value) if value else None)
             else:
                 out.append(value or None if column in ("ended_at",) else value)
         return out
 
-    def matches(self, metric: str) -> bool:
+    def matches(self, metric: str, promise: float = 0.0) -> bool:
         if metric == "all":
             return True
         if metric == "rated":
             return self.rating is not None
+        if metric == "ticket_late":
+            return self.ticket and not self.ticket_in_time(promise)
         return bool(getattr(self, metric))
+
+    def ticket_in_time(self, promise: float) -> bool:
+        """A ticket a person answered within the promised time."""
+        return self.ticket_reply_seconds is not None and self.ticket_reply_seconds <= promise
 
 
 def _distribution(values: list[float]) -> dict[str, float | int | None]:
@@ -294,8 +350,23 @@ class Reports:
         ratings_by_type: dict[str, list[int]] = defaultdict(list)
         by_day: dict[str, Counter] = defaultdict(Counter)
         ratings: list[int] = []
+        reasks: Counter[str] = Counter()
+        apologies_by_case: list[int] = []
+        promise = self.settings.ticket_promise_seconds
         async for row in self.rows(query):
             count["conversations"] += 1
+            count["reasks"] += row.reask_count
+            count["reasked_conversations"] += int(row.reasked)
+            reasks.update(row.reasks_by_thing or {})
+            count["bot_spoke_in_human_mode"] += row.bot_spoke_in_human_mode
+            count["bot_spoke_conversations"] += int(row.bot_spoke)
+            count["emails_sent"] += row.emails_sent
+            if row.handed_off or row.abandoned:
+                apologies_by_case.append(row.apology_count)
+            if row.ticket:
+                count["tickets"] += 1
+                count["tickets_answered"] += int(row.ticket_reply_seconds is not None)
+                count["tickets_in_time"] += int(row.ticket_in_time(promise))
             day = self.clock.day(row.started_at)
             by_day[day]["conversations"] += 1
             for name in ("contained_by_bot", "handed_off", "abandoned", "reopened", "resolved"):
@@ -340,6 +411,31 @@ class Reports:
             "first_human_reply_seconds": _distribution(first_reply),
             "resolution_seconds": _distribution(resolution),
             "reopened": count["reopened"],
+            "reasks": {
+                "count": count["reasks"],
+                "conversations": count["reasked_conversations"],
+                "by_thing": dict(reasks.most_common()),
+            },
+            "bot_spoke_in_human_mode": {
+                "messages": count["bot_spoke_in_human_mode"],
+                "conversations": count["bot_spoke_conversations"],
+            },
+            "apologies": {
+                "per_case": round(sum(apologies_by_case) / len(apologies_by_case), 2)
+                if apologies_by_case
+                else None,
+                "cases_with_more_than_one": sum(1 for n in apologies_by_case if n > 1),
+            },
+            "tickets": {
+                "count": count["tickets"],
+                "answered": count["tickets_answered"],
+                "answered_in_time": count["tickets_in_time"],
+                "in_time_rate": round(count["tickets_in_time"] / count["tickets"], 3)
+                if count["tickets"]
+                else None,
+                "promise_seconds": promise,
+            },
+            "emails_sent": count["emails_sent"],
             "csat": {
                 "count": len(ratings),
                 "average": average(ratings),
@@ -369,7 +465,8 @@ class Reports:
         """The conversations behind a figure (newest first, at most DRILL_DOWN_LIMIT)."""
         if metric not in METRICS:
             raise ClientError("invalid_filter", f"metric must be one of {', '.join(METRICS)}")
-        found = [row.json() async for row in self.rows(query) if row.matches(metric)]
+        promise = self.settings.ticket_promise_seconds
+        found = [row.json() async for row in self.rows(query) if row.matches(metric, promise)]
         found.reverse()
         return {"conversations": found[:DRILL_DOWN_LIMIT], "truncated": len(found) > DRILL_DOWN_LIMIT}
 

@@ -4,6 +4,7 @@ add up; only supervisors read them; bad periods change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -32,8 +33,9 @@ class Hands:
 @pytest.fixture
 async def scripted(make_hub, fake_rasa):
     """Four conversations on 15 March 2027 (Rome) and one on the 16th:
-    A the bot alone; B handed off (problem, item_damaged) to Serena at once, answered after 60 s,
-    resolved 780 s after the hand-off, rated 4; C handed off (frustration) while Serena is full,
+    A the bot alone; B handed off (problem, item_damaged) to Serena at once, answered after 60 s
+    (an apology, then a re-ask of the problem the card already has), resolved 780 s after the
+    hand-off, rated 4; C handed off (frustration) while Serena is full,
     queued 600 s, then Serena has it (no reply yet); D handed off (request_human), queued, and the
     customer never answered before the conversation expired; E the next day, the bot alone."""
     hands = Hands(T0)
@@ -60,10 +62,11 @@ async def scripted(make_hub, fake_rasa):
     )
     assert placed.json()["status"] == "assigned"
     hands.at(180)
-    sent = await serena.post(
-        f"/conversations/{b['conversation_id']}/messages", {"text": "Eccomi", "client_id": str(uuid.uuid4())}
-    )
-    assert sent.status_code == 201
+    for text in ("Eccomi, mi dispiace davvero per il tavolo rovinato.", "Mi racconti cosa è successo?"):
+        sent = await serena.post(
+            f"/conversations/{b['conversation_id']}/messages", {"text": text, "client_id": str(uuid.uuid4())}
+        )
+        assert sent.status_code == 201
     c = await start(240)
     hands.at(300)
     assert (await running.handoff(c["conversation_id"], {"reason": "frustration", "summary": {}})).json()[
@@ -111,6 +114,10 @@ async def test_a_day_of_scripted_conversations_gives_exact_figures(scripted):
     assert summary["first_human_reply_seconds"] == {"count": 1, "median": 60.0, "p90": 60.0}
     assert summary["resolution_seconds"] == {"count": 1, "median": 780.0, "p90": 780.0}
     assert summary["reopened"] == 0
+    assert summary["reasks"] == {"count": 1, "conversations": 1, "by_thing": {"problem": 1}}
+    assert summary["apologies"] == {"per_case": 0.33, "cases_with_more_than_one": 0}  # B 1, C 0, D 0
+    assert summary["bot_spoke_in_human_mode"] == {"messages": 0, "conversations": 0}
+    assert summary["tickets"]["count"] == 0 and summary["emails_sent"] == 0
     csat = summary["csat"]
     assert (csat["count"], csat["average"], csat["response_rate"]) == (1, 4.0, 1.0)
     assert csat["by_agent"] == [{"agent": serena.agent.id, "name": "Serena", "count": 1, "average": 4.0}]
@@ -152,6 +159,9 @@ async def test_every_figure_opens_the_conversations_behind_it(scripted):
         "abandoned": [ids["d"]],
         "rated": [ids["b"]],
         "reopened": [],
+        "reasked": [ids["b"]],
+        "bot_spoke": [],
+        "ticket_late": [],
         "all": [ids["d"], ids["c"], ids["b"], ids["a"]],
     }
     for metric, cids in expected.items():
@@ -173,7 +183,8 @@ async def test_the_csv_has_one_row_per_conversation_with_the_documented_columns(
     assert list(rows[0]) == [
         "conversation_id", "started_at", "ended_at", "problem_type", "handed_off", "handoff_reason", "agent",
         "queue_seconds", "first_human_reply_seconds", "resolution_seconds", "outcome", "contained_by_bot",
-        "abandoned", "reopened", "rating",
+        "abandoned", "reopened", "rating", "reask_count", "apology_count", "bot_spoke_in_human_mode",
+        "emails_sent",
     ]  # fmt: skip
     by_id = {row["conversation_id"]: row for row in rows}
     assert set(by_id) == {ids["a"], ids["b"], ids["c"], ids["d"]}
@@ -192,6 +203,12 @@ async def test_the_csv_has_one_row_per_conversation_with_the_documented_columns(
         "0",
         "0",
         "4",
+    )
+    assert (b["reask_count"], b["apology_count"], b["bot_spoke_in_human_mode"], b["emails_sent"]) == (
+        "1",
+        "1",
+        "0",
+        "0",
     )
     a = by_id[ids["a"]]
     assert (a["handed_off"], a["contained_by_bot"], a["queue_seconds"], a["agent"], a["rating"]) == (
@@ -223,3 +240,95 @@ async def test_reports_are_for_supervisors_and_a_bad_period_is_refused(scripted)
         for query in ("agent=../x", "business_hours=yes", "problem_type=" + "x" * 41):
             refused = await running.http.get(f"/v1/reports/{path}?{DAY}&{query}", headers=headers)
             assert refused.status_code == 400 and refused.json()["error"] == "invalid_filter", (path, query)
+
+
+async def test_tickets_are_counted_against_the_promised_time_and_mails_sent(make_hub, fake_rasa, tmp_path):
+    """Three tickets (nobody online): one answered 300 s after it became a ticket (the promise is
+    600 s), one after 1,000 s, one never; the late and the unanswered are behind `ticket_late`."""
+    from tools.devmail import DevMailServer
+    from tools.processes import free_port
+
+    smtp = DevMailServer(tmp_path / "mail", free_port()).start()
+    try:
+        hands = Hands(T0)
+        running = await make_hub(
+            clock=Clock(ROME, lambda: hands.now),
+            ticket_promise_seconds=600,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_tls="none",
+        )
+        serena = await running.add_agent("Serena")
+        boss = await running.add_agent("Giovanna", role="supervisor")
+        headers = {"Authorization": f"Bearer {await running.login(boss.email)}"}
+        tickets = []
+        for at, email in ((0, "f@example.it"), (10, "g@example.it"), (20, "h@example.it")):
+            hands.at(at)
+            conv = await running.new_conversation()
+            body = {"reason": "request_human", "summary": {"email": email}}
+            assert (await running.handoff(conv["conversation_id"], body)).json()["status"] == "offline"
+            tickets.append(conv["conversation_id"])
+        f, g, h = tickets
+        agent = {"Authorization": f"Bearer {await running.login(serena.email)}"}
+        for cid, at in ((f, 300), (g, 1010)):
+            hands.at(at)
+            claimed = await running.http.post(f"/v1/agent/conversations/{cid}/claim", headers=agent)
+            assert claimed.status_code == 200, claimed.text
+            reply = {"text": "Eccomi", "client_id": str(uuid.uuid4())}
+            sent = await running.http.post(
+                f"/v1/agent/conversations/{cid}/messages", json=reply, headers=agent
+            )
+            assert sent.status_code == 201
+            await running.http.post(f"/v1/agent/conversations/{cid}/resolve", json={}, headers=agent)
+        for _ in range(200):  # the three offline notices leave for the SMTP server
+            await running.hub.mailer.send_due()
+            if len(smtp.messages()) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        summary = (await running.http.get(f"/v1/reports/summary?{DAY}", headers=headers)).json()
+        assert summary["tickets"] == {
+            "count": 3, "answered": 2, "answered_in_time": 1, "in_time_rate": 0.333, "promise_seconds": 600,
+        }  # fmt: skip
+        assert summary["emails_sent"] == len(smtp.messages()) >= 3
+        late = (
+            await running.http.get(f"/v1/reports/conversations?{DAY}&metric=ticket_late", headers=headers)
+        ).json()
+        assert [row["conversation_id"] for row in late["conversations"]] == [h, g]
+    finally:
+        smtp.stop()
+
+
+async def test_the_assistant_speaking_while_a_person_has_the_conversation_is_counted(make_hub, fake_rasa):
+    """A person takes the conversation while Rasa is still answering the customer's last message:
+    the assistant's late answer is stored, and the reports say so (the promise is 0)."""
+    import time as wall
+
+    running = await make_hub()
+    await running.online_agent("Serena")
+    boss = await running.add_agent("Giovanna", role="supervisor")
+    headers = {"Authorization": f"Bearer {await running.login(boss.email)}"}
+
+    def slow(body):
+        wall.sleep(0.5)
+        return [{"text": "Ti ascolto"}]
+
+    fake_rasa.on_message = slow
+    conv = await running.new_conversation()
+    cid = conv["conversation_id"]
+    await running.say(conv, "voglio parlare con qualcuno")
+    await asyncio.sleep(0.1)  # Rasa is answering
+    assert (await running.handoff(cid, {"reason": "request_human", "summary": {}})).json()[
+        "status"
+    ] == "assigned"
+    await running.hub.idle()
+    today = running.hub.clock.day()
+    summary = (await running.http.get(f"/v1/reports/summary?from={today}&to={today}", headers=headers)).json()
+    late = [e for e in await running.events(conv) if e.get("from") == "bot" and e.get("text") == "Ti ascolto"]
+    assert late, "the late answer is kept in the transcript (the agent sees what the customer saw)"
+    assert summary["bot_spoke_in_human_mode"] == {"messages": len(late), "conversations": 1}
+    spoke = (
+        await running.http.get(
+            f"/v1/reports/conversations?from={today}&to={today}&metric=bot_spoke", headers=headers
+        )
+    ).json()
+    assert [row["conversation_id"] for row in spoke["conversations"]] == [cid]
