@@ -122,6 +122,14 @@ async def test_skills_and_least_loaded(running):
 async def test_priority_queue_positions_and_drain(running):
     serena = await running.add_agent("Serena", capacity=1)
     await running.hub.stores.agents.set_presence(serena.id, "away")  # around, but not taking chats
+    # Marco is online and full: the wait can be estimated (with everyone away it is unknown,
+    # tests/handoff/test_hub_mail.py)
+    marco = await running.add_agent("Marco", capacity=1)
+    await running.hub.stores.agents.set_presence(marco.id, "online")
+    busy = await running.new_conversation()
+    assert (await running.handoff(busy["conversation_id"], {"reason": "problem"})).json()[
+        "status"
+    ] == "assigned"
     a, b, c = [await running.new_conversation() for _ in range(3)]
     ra = (await running.handoff(a["conversation_id"], {"reason": "problem"})).json()
     rb = (await running.handoff(b["conversation_id"], {"reason": "problem"})).json()
