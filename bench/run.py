@@ -29,6 +29,7 @@ BENCHES = [
     ("turns", ROOT / ".venv/hub/bin/python", "bench/turns.py"),
     ("relay", ROOT / ".venv/hub/bin/python", "bench/relay.py"),
     ("nlu", ROOT / ".venv/bot/bin/python", "bench/nlu.py"),
+    ("reports", ROOT / ".venv/hub/bin/python", "bench/reports.py"),
 ]
 
 
@@ -215,6 +216,26 @@ def table(results: dict, elapsed: float) -> str:
         "Training time and F1 are not re-measured by `make bench` (training takes about 4 minutes): see "
         "NLU quality and Training time above.",
     ]
+    reports = results.get("reports")
+    if reports:
+        lines += [
+            "",
+            f"### 6. Reports over {reports['conversations']:,} conversations ({reports['days']} days)",
+            "",
+            "Facts generated the way the metrics home writes them; the baseline is the raw read of the same "
+            "facts (every conversation's hash, pipelined in the same batches): the floor of any report that "
+            "reads per-conversation facts.",
+            "",
+            "| measure | result | baseline (same run) | ratio | goal |",
+            "| --- | --- | --- | --- | --- |",
+            f"| summary, {reports['days']} days | {reports['summary_ms']} ms | raw read: {reports['raw_read_ms']} ms"
+            f" | {reports['summary_vs_raw']}× | ≤ 300 ms: {verdict(reports['summary_ms'] <= 300)} |",
+            f"| summary, one agent | {reports['summary_filtered_ms']} ms | | | |",
+            f"| CSV, {reports['csv_rows']:,} rows, streamed | {reports['csv_ms']} ms ({reports['csv_rows_per_s']:,} rows/s) | | | |",
+            f"| CSV peak Python memory: all rows vs a tenth ({reports['csv_rows_tenth']:,} rows) | {reports['csv_peak_kib_all']} KiB"
+            f" | {reports['csv_peak_kib_tenth']} KiB | {reports['csv_memory_ratio']}× | flat (≈ 1×):"
+            f" {verdict(reports['csv_memory_ratio'] <= 1.3)} |",
+        ]
     profile = turns.get("profile")
     if profile:
         lines += [

@@ -312,9 +312,12 @@ class Reports:
     async def rows(self, query: Query) -> AsyncIterator[Row]:
         """Every conversation started in the period that passes the filters, oldest first."""
         since, until = self._bounds(query)
-        ids = await self.stats.conversations_started(since, until)
-        for offset in range(0, len(ids), BATCH):
-            batch = ids[offset : offset + BATCH]
+        offset = 0
+        while True:
+            batch = await self.stats.conversations_started(since, until, offset, BATCH)
+            if not batch:
+                break
+            offset += len(batch)
             pipe = self.redis.pipeline(transaction=False)
             for cid in batch:
                 pipe.hgetall(self.keys.conv_stats(cid))

@@ -72,9 +72,14 @@ class StatsStore:
     async def facts(self, cid: str) -> dict[str, str]:
         return await self.r.hgetall(self.k.conv_stats(cid))
 
-    async def conversations_started(self, since: float, until: float) -> list[str]:
-        """The conversations started in [since, until), oldest first."""
-        return await self.r.zrangebyscore(self.k.stats_convs(), since, f"({until}")
+    async def conversations_started(
+        self, since: float, until: float, offset: int | None = None, count: int | None = None
+    ) -> list[str]:
+        """The conversations started in [since, until), oldest first (a page of `count` from
+        `offset` when given: a report reads them page by page, memory flat in their number)."""
+        if offset is None:
+            return await self.r.zrangebyscore(self.k.stats_convs(), since, f"({until}")
+        return await self.r.zrangebyscore(self.k.stats_convs(), since, f"({until}", start=offset, num=count)
 
     # day counters ---------------------------------------------------------------------------
     async def count(self, day: str, counts: dict[str, int]) -> None:
