@@ -92,9 +92,11 @@ def _int(value: str | None) -> int:
 
 
 def _span(start: float | None, end: float | None) -> float | None:
-    if start is None or end is None or end < start:
+    """end - start in seconds; 0 when end came a moment before start (an assignment at once is
+    stored as the hand-off's event before the hand-off's own fact), None when one is missing."""
+    if start is None or end is None or end < start - 1.0:
         return None
-    return round(end - start, 1)
+    return round(max(0.0, end - start), 1)
 
 
 @dataclass

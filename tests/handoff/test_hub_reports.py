@@ -332,3 +332,17 @@ async def test_the_assistant_speaking_while_a_person_has_the_conversation_is_cou
         )
     ).json()
     assert [row["conversation_id"] for row in spoke["conversations"]] == [cid]
+
+
+async def test_a_conversation_assigned_at_once_waited_zero_seconds_in_the_queue(make_hub, fake_rasa):
+    """On the real clock the `assigned` event is stored a moment before the hand-off's own fact:
+    the time in queue is 0, not missing."""
+    running = await make_hub()
+    await running.online_agent("Serena")
+    boss = await running.add_agent("Giovanna", role="supervisor")
+    headers = {"Authorization": f"Bearer {await running.login(boss.email)}"}
+    conv = await running.new_conversation()
+    assert (await running.handoff(conv["conversation_id"])).json()["status"] == "assigned"
+    today = running.hub.clock.day()
+    summary = (await running.http.get(f"/v1/reports/summary?from={today}&to={today}", headers=headers)).json()
+    assert summary["queue_seconds"] == {"count": 1, "median": 0.0, "p90": 0.0}
