@@ -63,5 +63,45 @@ export function createApi({ base = '', fetchFn = globalThis.fetch.bind(globalThi
     agents: () => call('GET', '/v1/agent/agents'),
     // in the register of conversation `cid` when given (Lei for a formal customer)
     canned: (cid) => call('GET', cid ? `/v1/agent/canned?conversation_id=${id(cid)}` : '/v1/agent/canned'),
+    /** Sign this token out on the hub (its open sockets close too). */
+    logout: () => call('POST', '/v1/agent/logout', {}),
+    /** Everyone's conversations with an agent (supervisors read the whole team's). */
+    allAssigned: () => call('GET', '/v1/agent/conversations?status=assigned&scope=all'),
+    // ---- supervisors (docs/api.md, "Supervisor protocol")
+    team: () => call('GET', '/v1/supervisor/agents'),
+    addAccount: (body) => call('POST', '/v1/supervisor/agents', body),
+    /** Any of {name, skills, capacity, role, gender, disabled}. */
+    updateAccount: (aid, body) => call('POST', `/v1/supervisor/agents/${id(aid)}`, body),
+    setPassword: (aid, password) => call('POST', `/v1/supervisor/agents/${id(aid)}/password`, { password }),
+    /** `reason` (the customer reads it) only when given. */
+    reassign: (cid, agentId, reason) => {
+      const body = { agent_id: agentId };
+      if (reason) body.reason = reason;
+      return call('POST', `/v1/supervisor/conversations/${id(cid)}/reassign`, body);
+    },
+    // ---- reports (docs/api.md, "Reports"): `query` is figures.js's reportQuery()
+    summary: (query) => call('GET', `/v1/reports/summary?${query}`),
+    reportConversations: (query) => call('GET', `/v1/reports/conversations?${query}`),
+    /** The CSV as a Blob (a link cannot carry the token), with the hub's Content-Disposition. */
+    csv: async (query) => {
+      const token = getToken();
+      const res = await fetchFn(`${base}/v1/reports/conversations.csv?${query}`, {
+        method: 'GET',
+        headers: token ? { Accept: 'text/csv', Authorization: `Bearer ${token}` } : { Accept: 'text/csv' },
+      });
+      if (res.status === 401) onUnauthorized();
+      if (!res.ok) {
+        let data = null;
+        try {
+          data = JSON.parse(await res.text());
+        } catch {
+          data = null;
+        }
+        throw new ApiError(res.status, data);
+      }
+      const blob = typeof res.blob === 'function' ? await res.blob() : new Blob([await res.text()], { type: 'text/csv' });
+      const disposition = res.headers && typeof res.headers.get === 'function' ? res.headers.get('Content-Disposition') : null;
+      return { blob, disposition };
+    },
   };
 }

@@ -16,8 +16,18 @@ import { ListState, Tabs, TAB_STATUS, TABS, renderList } from './lists.js';
 import { Composer } from './composer.js';
 import { ACTIONS, ConversationView } from './conversation.js';
 import { transferForm } from './transfer.js';
+import { ROLES, reassignTargets, roleOf } from './roles.js';
+import { editorView } from './editor.js';
+import { reassignForm } from './reassign.js';
+import { TeamView } from './team.js';
+import { ReportView } from './report.js';
 
 const REFRESH_DELAY_MS = 250;
+/** The supervisor's views besides the conversations (header entries). */
+export const VIEWS = ['console', 'team', 'report'];
+const VIEW_LABEL = { console: 'viewConsole', team: 'viewTeam', report: 'viewReport' };
+/** Socket frames after which the team page (presence, load, conversations in progress) is asked again. */
+const TEAM_FRAMES = new Set(['agents', 'assigned', 'transferred', 'unassigned', 'resolved', 'released']);
 const CLOCK_MS = 30000;
 /** Until the hub says otherwise (hello frame, GET /v1/agent/me): seconds before amber and red. */
 const DEFAULT_TARGETS = { amber: 60, red: 180 };
@@ -28,7 +38,7 @@ class ConsoleApp {
     this.win = win;
     this.root = doc.getElementById('app');
     this.auth = loadAuth(win.sessionStorage);
-    this.api = createApi({ fetchFn, getToken: () => this.auth && this.auth.token, onUnauthorized: () => this.logout(true) });
+    this.api = createApi({ fetchFn, getToken: () => this.auth && this.auth.token, onUnauthorized: () => this.auth && this.logout(true) });
     this.WebSocketImpl = WebSocketImpl;
     this.presence = 'online';
     this.lists = new ListState();
@@ -44,6 +54,15 @@ class ConsoleApp {
     this.clockTimer = null;
     this.cues = new Cues({ doc, win, live: () => this.liveEl || null });
     this.onFocus = () => this.readIfVisible();
+    this.view = 'console'; // a supervisor's: console | team | report
+    this.teamView = null;
+    this.reportView = null;
+    this.teamTimer = null;
+  }
+
+  /** The signed-in account's role (agent, supervisor, editor). */
+  get role() {
+    return roleOf(this.auth && this.auth.agent);
   }
 
   start() {
@@ -70,6 +89,16 @@ class ConsoleApp {
   }
 
   logout(expired = false) {
+    // signing out on purpose: the hub refuses this token from now on (the call reads it first)
+    if (!expired && this.auth) this.api.logout().catch(() => {});
+    this.stopLive();
+    this.auth = null;
+    saveAuth(this.win.sessionStorage, null);
+    this.showLogin(expired ? t('sessionExpired') : '');
+  }
+
+  /** Stop everything live of the signed-in page: the socket, timers, listeners, views. */
+  stopLive() {
     if (this.socket) this.socket.stop();
     this.win.removeEventListener('focus', this.onFocus);
     this.doc.removeEventListener('visibilitychange', this.onFocus);
@@ -77,16 +106,60 @@ class ConsoleApp {
     this.socket = null;
     if (this.clockTimer) this.win.clearInterval(this.clockTimer);
     this.clockTimer = null;
-    this.auth = null;
-    saveAuth(this.win.sessionStorage, null);
+    if (this.teamTimer) this.win.clearTimeout(this.teamTimer);
+    this.teamTimer = null;
+    if (this.refreshTimer) this.win.clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
     this.current = null;
-    this.showLogin(expired ? t('sessionExpired') : '');
+    this.teamView = null;
+    this.reportView = null;
+    this.view = 'console';
+    this.listEl = null;
+  }
+
+  /**
+   * The hub says which role the account has now (GET /v1/agent/me): when it is not the one this
+   * page was drawn for (a session from before a change), the page is drawn again for it.
+   */
+  followRole(me) {
+    if (!this.auth || !me || !ROLES.includes(me.role) || me.role === this.role) return false;
+    this.auth = { ...this.auth, agent: { ...this.auth.agent, role: me.role } };
+    saveAuth(this.win.sessionStorage, this.auth);
+    this.stopLive();
+    this.showApp();
+    return true;
+  }
+
+  /** An editor's account: the notice, nothing else (no lists, no socket: the hub refuses both). */
+  showEditor() {
+    const view = editorView(this.doc, { me: this.auth.agent, logout: () => this.logout() });
+    clear(this.root).appendChild(view.root);
+    view.focus();
+    this.api.me().then(
+      (me) => this.followRole(me),
+      () => {},
+    );
   }
 
   // ------------------------------------------------------------ shell
   showApp() {
+    if (this.role === 'editor') return this.showEditor();
     const d = this.doc;
     const me = this.auth.agent;
+    const supervisor = this.role === 'supervisor';
+    this.viewBtns = {};
+    const views = supervisor
+      ? h(
+          d,
+          'nav',
+          { class: 'c-views', 'aria-label': t('viewsLabel') },
+          VIEWS.map((name) => {
+            const b = h(d, 'button', { type: 'button', class: 'c-btn c-view-btn', id: `view-${name}`, 'data-view': name, onclick: () => this.showView(name) }, t(VIEW_LABEL[name]));
+            this.viewBtns[name] = b;
+            return b;
+          }),
+        )
+      : null;
     this.connEl = h(d, 'span', { class: 'c-conn', role: 'status' }, t('connecting'));
     this.presenceBtns = {};
     const presenceGroup = h(d, 'div', { class: 'c-presence', role: 'group', 'aria-label': t('presenceLabel') });
@@ -99,8 +172,9 @@ class ConsoleApp {
     const header = h(
       d,
       'header',
-      { class: 'c-top' },
+      { class: supervisor ? 'c-top c-top--views' : 'c-top' },
       h(d, 'div', { class: 'c-brand' }, h(d, 'h1', {}, S.appName), (this.contentEl = h(d, 'span', { class: 'c-content', hidden: true }))),
+      views,
       h(d, 'span', { class: 'c-me' }, h(d, 'span', { class: 'c-avatar', 'aria-hidden': 'true' }, initials(me.name)), me.name || me.email || ''),
       presenceGroup,
       this.soundBtn,
@@ -111,9 +185,10 @@ class ConsoleApp {
     this.listEl = h(d, 'ul', { class: 'c-list', id: 'c-list', role: 'tabpanel' });
     this.convEl = h(d, 'section', { class: 'c-conv', 'aria-label': t('transcript') }, h(d, 'p', { class: 'c-placeholder' }, t('selectConversation')));
     this.liveEl = h(d, 'div', { class: 'c-sr-only c-live', 'aria-live': 'polite' });
-    clear(this.root).appendChild(
-      h(d, 'div', { class: 'c-shell' }, header, h(d, 'div', { class: 'c-layout' }, h(d, 'nav', { class: 'c-side', 'aria-label': t('listsLabel') }, this.tabs.root, this.listEl), this.convEl), this.liveEl),
-    );
+    this.layoutEl = h(d, 'div', { class: 'c-layout', id: 'page-console' }, h(d, 'nav', { class: 'c-side', 'aria-label': t('listsLabel') }, this.tabs.root, this.listEl), this.convEl);
+    this.shellEl = h(d, 'div', { class: 'c-shell' }, header, this.layoutEl, this.liveEl);
+    clear(this.root).appendChild(this.shellEl);
+    this.renderViews();
     this.renderPresence();
     this.renderSound();
     this.selectTab('queue');
@@ -131,6 +206,7 @@ class ConsoleApp {
     this.refreshAll();
     this.api.me().then(
       (me) => {
+        if (this.followRole(me)) return;
         this.setTargets(me && me.reply_targets);
         this.setContent(me && me.content);
         this.setStates(me && me.states);
@@ -152,6 +228,59 @@ class ConsoleApp {
     // back to the console: the open conversation counts as read
     this.win.addEventListener('focus', this.onFocus);
     d.addEventListener('visibilitychange', this.onFocus);
+  }
+
+  // ------------------------------------------------------------ a supervisor's views
+  /** Show the conversations, the team or the report (the other two stay as they are, hidden). */
+  showView(name) {
+    if (!VIEWS.includes(name) || (name !== 'console' && this.role !== 'supervisor') || !this.shellEl) return;
+    this.view = name;
+    this.layoutEl.hidden = name !== 'console';
+    if (name === 'team' && !this.teamView) {
+      this.teamView = new TeamView(this.doc, { api: this.api, me: this.auth.agent, open: (id) => this.openElsewhere(id) });
+      this.shellEl.insertBefore(this.teamView.root, this.liveEl);
+    }
+    if (name === 'report' && !this.reportView) {
+      this.reportView = new ReportView(this.doc, { api: this.api, win: this.win, open: (id) => this.openElsewhere(id) });
+      this.shellEl.insertBefore(this.reportView.root, this.liveEl);
+    }
+    if (this.teamView) this.teamView.root.hidden = name !== 'team';
+    if (this.reportView) this.reportView.root.hidden = name !== 'report';
+    this.renderViews();
+    if (name === 'team') {
+      this.teamView.focus();
+      this.teamView.refresh();
+    } else if (name === 'report') {
+      this.reportView.focus();
+      this.reportView.show();
+    }
+  }
+
+  renderViews() {
+    for (const [name, b] of Object.entries(this.viewBtns || {})) {
+      b.setAttribute('aria-current', name === this.view ? 'page' : 'false');
+      b.classList.toggle('c-btn--on', name === this.view);
+    }
+  }
+
+  /** A conversation picked on the team or report page: opened in the console (false when it cannot be). */
+  async openElsewhere(id) {
+    const view = await this.openConversation(id);
+    if (!view) return false;
+    this.showView('console');
+    const title = this.doc.getElementById('c-conv-title');
+    if (title) title.focus();
+    return true;
+  }
+
+  /** The team page follows presence, load and who has what (debounced). */
+  refreshTeamSoon() {
+    if (!this.teamView || this.view !== 'team') return;
+    if (this.teamTimer) this.win.clearTimeout(this.teamTimer);
+    this.teamTimer = this.win.setTimeout(() => {
+      this.teamTimer = null;
+      if (this.teamView && this.view === 'team') this.teamView.refresh();
+    }, REFRESH_DELAY_MS);
   }
 
   setTargets(targets) {
@@ -293,6 +422,7 @@ class ConsoleApp {
 
   // ------------------------------------------------------------ live updates
   onSocket(m) {
+    if (TEAM_FRAMES.has(m.type)) this.refreshTeamSoon();
     const current = this.current && String(m.conversation_id) === String(this.current.id) ? this.current : null;
     switch (m.type) {
       case 'hello':
@@ -433,7 +563,8 @@ class ConsoleApp {
       win: this.win,
       composer,
       actions: {
-        run: (name, button) => (name === 'transfer' ? this.toggleTransfer(view, button) : this.act(view, name)),
+        run: (name, button) =>
+          name === 'transfer' ? this.toggleTransfer(view, button) : name === 'reassign' ? this.toggleReassign(view, button) : this.act(view, name),
         open: (other) => this.openConversation(other),
       },
     });
@@ -529,6 +660,39 @@ class ConsoleApp {
           } catch {
             view.feedback(t('transferFailed'), true);
           }
+        },
+      }),
+    );
+  }
+
+  /**
+   * A supervisor's "Riassegna" popover under the header button (the same place as the transfer):
+   * every colleague who takes conversations, the hub's refusal said in the form.
+   */
+  async toggleReassign(view, button) {
+    if (!view.transferEl.hidden) {
+      view.closeTransfer(true);
+      return;
+    }
+    let accounts = [];
+    try {
+      accounts = listOf(await this.api.team(), 'agents');
+    } catch {
+      accounts = [];
+    }
+    const holder = view.conversation.agent && view.conversation.agent.id;
+    view.openTransfer(
+      button,
+      reassignForm(this.doc, {
+        targets: reassignTargets(accounts, holder),
+        cancel: () => view.closeTransfer(true),
+        reassign: async (agentId, reason) => {
+          await this.api.reassign(view.id, agentId, reason); // a refusal is said in the form
+          const agent = accounts.find((a) => String(a.id) === agentId);
+          view.closeTransfer(false);
+          view.feedback(t('reassignDone', { name: (agent && agent.name) || agentId }));
+          await this.reloadCurrent();
+          this.refreshAll();
         },
       }),
     );

@@ -11,6 +11,7 @@ import {
   historyEntries, isLowRating, isMine, orderRows, ratingText, statusKey, timeline,
 } from './logic.js';
 import { resolveQuestion } from './resolve.js';
+import { isSupervisor } from './roles.js';
 
 const TYPING_SHOWN_MS = 6000;
 /** How long a question (e.g. "Conferma: risolvi") waits for the second click. */
@@ -22,14 +23,16 @@ export const ERROR_MS = 15000;
 export const CASE_COLLAPSED_KEY = 'sportello-console:case-collapsed';
 
 /**
- * The buttons in a conversation's header, in order: `when(conversation, mine)` says whether it is
- * offered. The app runs `name` (POST /v1/agent/conversations/{id}/{name}, or the transfer form);
+ * The buttons in a conversation's header, in order: `when(conversation, mine, states, me)` says
+ * whether it is offered. The app runs `name` (POST /v1/agent/conversations/{id}/{name}, or the transfer form);
  * strings.js holds `name`, and `nameConfirm` for the ones that ask first (`ask(view)`: what the
  * question shows besides the changed button).
  */
 export const ACTIONS = [
   { name: 'claim', style: 'c-btn--primary', when: (c, mine, states) => states.canClaim(c) },
   { name: 'transfer', opens: 'c-transfer', when: (c, mine) => mine },
+  // a supervisor moves a colleague's conversation (their own they transfer)
+  { name: 'reassign', opens: 'c-transfer', when: (c, mine, states, me) => isSupervisor(me) && !mine && states.holds(c) && !!(c.agent && c.agent.id) },
   // a customer who is not on the page (answered by e-mail, or later): the case stays open without
   // being held, back in the tickets list
   { name: 'release', when: (c, mine) => mine && !!c.ticket_id && !!c.reply_channel && c.reply_channel !== 'chat' },
@@ -156,7 +159,7 @@ export class ConversationView {
     this.headSignature = signature;
     this.cancelConfirm(false);
     const actions = h(d, 'div', { class: 'c-actions' });
-    for (const action of ACTIONS.filter((a) => a.when(conv, mine, this.states))) {
+    for (const action of ACTIONS.filter((a) => a.when(conv, mine, this.states, this.me))) {
       const attrs = { type: 'button', class: `c-btn ${action.style || ''}`.trim(), 'data-action': action.name };
       if (action.opens) Object.assign(attrs, { 'aria-expanded': 'false', 'aria-controls': action.opens, 'aria-haspopup': 'dialog' });
       if (action.ask) Object.assign(attrs, { 'aria-expanded': 'false', 'aria-controls': 'c-confirm' });
