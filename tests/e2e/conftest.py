@@ -27,3 +27,17 @@ def stack(tmp_path_factory):
     yield system
     system.stop()
     redis.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for every browser test of the session (Playwright's sync API allows one
+    instance per thread: a second one started while this one runs would fail)."""
+    import playwright.sync_api as playwright_sync
+
+    from tests.e2e.test_browser_sportello import CHROMIUM, CHROMIUM_ARGS
+
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -17,8 +17,6 @@ from collections.abc import Callable
 import pytest
 
 from tests.e2e.test_browser_sportello import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     MARCO,
     SERENA,
     STORY,
@@ -34,7 +32,6 @@ from tests.e2e.test_browser_sportello import (
     conversation_id,
     login,
     open_widget,
-    playwright_sync,
     say,
     shot,
     tell_story,
@@ -58,30 +55,9 @@ def hub_url(stack) -> str:
 
 
 @pytest.fixture(scope="module")
-def chromium(request):
-    """The system Chromium. Playwright's sync API allows one instance per thread: this one is closed
-    at the end of the module, before test_browser_sportello.py's session browser starts; if that
-    one already runs (the other file went first), it is reused."""
-    running = _running_browser(request)
-    if running is not None:
-        yield running
-        return
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _running_browser(request):
-    try:
-        definitions = request._fixturemanager._arg2fixturedefs.get("browser", ())
-    except AttributeError:
-        return None
-    for definition in definitions:
-        cached = getattr(definition, "cached_result", None)
-        if cached and cached[0] is not None:
-            return cached[0]
-    return None
+def chromium(browser):
+    """The session's Chromium (tests/e2e/conftest.py)."""
+    return browser
 
 
 # --------------------------------------------------------------------------------------------

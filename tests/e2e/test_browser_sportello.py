@@ -55,7 +55,6 @@ HOSTILE = [
 ]
 STORY_TIMEOUT = float(os.environ.get("SPORTELLO_E2E_TIMEOUT", "60")) * 1000  # ms, the real bot is slow
 
-import playwright.sync_api as playwright_sync  # noqa: E402  (installed by make install)
 
 # --------------------------------------------------------------------------------------------
 # The stand-in stack (only when the lead's `stack` fixture is absent)
@@ -225,14 +224,6 @@ def hub_url(request) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Browser fixtures
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @dataclass

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 
 import pytest
 
+from tests.e2e import test_browser_console
 from tests.e2e.test_browser_sportello import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DEMO_PASSWORD,
     MARCO,
     SERENA,
@@ -33,7 +30,6 @@ from tests.e2e.test_browser_sportello import (
     agent_get,
     agent_token,
     login,
-    playwright_sync,
 )
 
 SUPERVISOR = "supervisore@sportello.example"
@@ -53,43 +49,10 @@ def internal_token(stack) -> str:
     return stack.env["HUB_INTERNAL_TOKEN"]
 
 
-@pytest.fixture(scope="module")
-def chromium(request):
-    """The system Chromium; the session browser of test_browser_sportello.py when it already runs
-    (Playwright's sync API allows one instance per thread), else one for this module."""
-    running = _running_browser(request)
-    if running is not None:
-        yield running
-        return
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _running_browser(request):
-    try:
-        definitions = request._fixturemanager._arg2fixturedefs.get("browser", ())
-    except AttributeError:
-        return None
-    for definition in definitions:
-        cached = getattr(definition, "cached_result", None)
-        if cached and cached[0] is not None:
-            return cached[0]
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers
-
-
-def eventually(check: Callable[[], bool], seconds: float = 15, what: str = "") -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    pytest.fail(f"not within {seconds:g} s: {what}")
+# the module's Chromium (or the session one of test_browser_sportello.py) and the wait helper, as
+# the agents' console tests have them
+chromium = test_browser_console.chromium
+eventually = test_browser_console.eventually
 
 
 def console_page(chromium, hub_url: str, **kw) -> Page:
