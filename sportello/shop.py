@@ -122,7 +122,8 @@ class Profile:
 
     def words(self) -> set[str]:
         """Every word (folded) that names something the shop sells: each single-word name, plural
-        and synonym, and the first word of the longer ones ("macchina del caffè" → "macchina")."""
+        and synonym, the first word of the longer ones ("macchina del caffè" → "macchina"), the
+        catalogue's model names and the cues."""
         found = set()
         for product in self.products:
             for phrase in product.words:
@@ -131,6 +132,8 @@ class Profile:
                     found.add(parts[0])
         for title, _ in self.catalogue_titles.items():
             found.update(w for w in re.findall(r"[a-z0-9]+", fold(title)) if len(w) > 2)
+        # a cue that is a whole word ("wifi") names a part of what the shop sells, never another world
+        found.update(self.cues)
         return found
 
 

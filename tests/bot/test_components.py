@@ -235,6 +235,8 @@ def test_the_guard_trained_for_a_shop_never_turns_away_what_it_sells(name, tmp_p
     assert given_up <= {shop.fold(w) for w in settings["shop_words"]}
     # a part of the shop's goods is a support cue: "la batteria non dura", "la cerniera si è rotta"
     assert all(any(stem.startswith(c) for stem in guard._stems) for c in profile.cues)
+    # and a cue that is a whole word is never another world's ("il wifi non va più")
+    assert [c for c in profile.cues if foreign_word(c, guard._foreign, guard._phrases)] == []
 
 
 def _fallback_message(ranking):
